@@ -1,0 +1,352 @@
+#include "sim/config.hpp"
+
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include "models/architecture.hpp"
+#include "policies/memory/memory_policy.hpp"
+#include "policies/scheduler/scheduler_policy.hpp"
+#include "workloads/generator.hpp"
+
+namespace aisim {
+namespace {
+
+constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
+
+// Defaults for optional device parameters; docs/config.md gives the source of each.
+constexpr double kDefaultLaunchLatencyS = 5e-6;    // HTA docs: kernel launch 5-20 us CPU side
+constexpr double kDefaultKernelOverheadS = 1e-6;   // CUDA Graphs blog: ~0.5-1 us gap per kernel
+constexpr double kDefaultMallocLatencyS = 10e-6;   // Cytnx PR #850: malloc+kernel+free ~14 us
+constexpr double kDefaultFreeLatencyS = 10e-6;
+constexpr double kDefaultContextSwitchS = 2e-6;    // lmbench lat_ctx / pipe ping-pong 1.1-2.4 us
+constexpr double kDefaultFrameworkOverheadS = 10e-6;
+
+std::string list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void read_peak_flops(JsonObjectReader& r, DeviceSpec& device, DiagnosticSink& sink) {
+  const Json* value = r.any("peak_flops");
+  const std::string at = r.child("peak_flops");
+  if (!value) {
+    sink.add(at, "missing required key");
+    return;
+  }
+  if (!value->is_object()) {  // one figure for every precision
+    std::string expected;
+    if (const auto v = quantity_from_json(*value, Dimension::kFlopRate, Sign::kPositive, &expected))
+      device.peak_flops[Precision::kFp32] = *v;
+    else
+      sink.add(at, expected + ", got " + value->dump());
+    return;
+  }
+  if (value->empty()) sink.add(at, "expected at least one precision (" + std::string(precision_names()) + "), got {}");
+  for (const auto& [key, v] : value->items()) {
+    const auto precision = precision_from_string(key);
+    if (!precision) {
+      sink.add(json_pointer_child(at, key),
+               "unknown precision \"" + key + "\"; valid: " + std::string(precision_names()));
+      continue;
+    }
+    std::string expected;
+    if (const auto q = quantity_from_json(v, Dimension::kFlopRate, Sign::kPositive, &expected))
+      device.peak_flops[*precision] = *q;
+    else
+      sink.add(json_pointer_child(at, key), expected + ", got " + v.dump());
+  }
+}
+
+DeviceSpec read_device(const Json& value, const std::string& at, DiagnosticSink& sink) {
+  DeviceSpec d;
+  JsonObjectReader r(value, at, sink);
+  if (!r.is_object()) return d;
+  d.name = r.string("name", Presence::kRequired).value_or("");
+  if (const auto kind = r.string("kind", Presence::kRequired)) {
+    if (const auto k = device_kind_from_string(*kind))
+      d.kind = *k;
+    else
+      sink.add(r.child("kind"), "unknown device kind \"" + *kind + "\"; valid: cpu, gpu, tpu, npu");
+  }
+  d.model = r.string_or("model", "");
+  d.cores = static_cast<int>(r.integer_or("cores", 1, 1, 4096));
+  read_peak_flops(r, d, sink);
+  d.memory_capacity_bytes = r.quantity("memory_capacity", Dimension::kBytes, Presence::kRequired).value_or(0);
+  d.memory_bandwidth_bytes_per_s =
+      r.quantity("memory_bandwidth", Dimension::kBandwidth, Presence::kRequired).value_or(0);
+  d.compute_efficiency = r.number_or("compute_efficiency", 1.0, 1e-3, 1.0);
+  d.memory_efficiency = r.number_or("memory_efficiency", 1.0, 1e-3, 1.0);
+  d.launch_latency_s = r.quantity_or("launch_latency", Dimension::kTime, kDefaultLaunchLatencyS, Sign::kNonNegative);
+  d.kernel_overhead_s = r.quantity_or("kernel_overhead", Dimension::kTime, kDefaultKernelOverheadS, Sign::kNonNegative);
+  d.malloc_latency_s = r.quantity_or("malloc_latency", Dimension::kTime, kDefaultMallocLatencyS, Sign::kNonNegative);
+  d.free_latency_s = r.quantity_or("free_latency", Dimension::kTime, kDefaultFreeLatencyS, Sign::kNonNegative);
+  d.context_switch_s = r.quantity_or("context_switch", Dimension::kTime, kDefaultContextSwitchS, Sign::kNonNegative);
+  const auto idle = r.quantity("idle_power", Dimension::kPower, Presence::kRequired, Sign::kNonNegative);
+  const auto busy = r.quantity("busy_power", Dimension::kPower, Presence::kRequired);
+  d.idle_power_w = idle.value_or(0);
+  d.busy_power_w = busy.value_or(0);
+  if (idle && busy && *busy < *idle)
+    sink.add(r.child("busy_power"), "expected busy_power >= idle_power (" + format_quantity(*idle, Dimension::kPower) +
+                                        "), got " + format_quantity(*busy, Dimension::kPower));
+  r.any("source");  // free-form citation(s), kept in the config echo
+  r.finish();
+  return d;
+}
+
+LinkSpec read_link(const Json& value, const std::string& at, DiagnosticSink& sink) {
+  LinkSpec l;
+  JsonObjectReader r(value, at, sink);
+  if (!r.is_object()) return l;
+  l.name = r.string("name", Presence::kRequired).value_or("");
+  l.kind = r.string_or("kind", "pcie");
+  if (const Json* ends = r.array("endpoints", Presence::kRequired)) {
+    if (ends->size() != 2 || !(*ends)[0].is_string() || !(*ends)[1].is_string())
+      sink.add(r.child("endpoints"), "expected two device names like [\"xeon\", \"a100\"], got " + ends->dump());
+    else {
+      l.endpoint_a = (*ends)[0].get<std::string>();
+      l.endpoint_b = (*ends)[1].get<std::string>();
+    }
+  }
+  l.bandwidth_bytes_per_s = r.quantity("bandwidth", Dimension::kBandwidth, Presence::kRequired).value_or(0);
+  l.latency_s = r.quantity("latency", Dimension::kTime, Presence::kRequired, Sign::kNonNegative).value_or(0);
+  r.any("source");
+  r.finish();
+  return l;
+}
+
+JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
+                 const std::filesystem::path& config_dir) {
+  JobSpec j;
+  JsonObjectReader r(value, at, sink);
+  if (!r.is_object()) return j;
+  const auto model = r.string("model", Presence::kOptional);
+  const auto trace = r.string("trace", Presence::kOptional);
+  if (r.has("model") == r.has("trace"))
+    sink.add(at, "expected exactly one of \"model\" (a model name) or \"trace\" (a trace file)");
+  if (model) {
+    j.model = *model;
+    if (!has_architecture(j.model))
+      sink.add(r.child("model"), "unknown model \"" + j.model + "\"; valid: " +
+                                     std::string(architecture_names()));
+  }
+  if (trace) {
+    const std::filesystem::path p(*trace);
+    j.trace_path = p.is_absolute() ? p.string() : (config_dir / p).lexically_normal().string();
+  }
+  j.name = r.string_or("name", model.value_or("job"));
+  // A trace carries its own batch size; a job that also gives one must agree (checked on load).
+  j.batch_size = static_cast<int>(
+      r.integer("batch_size", model ? Presence::kRequired : Presence::kOptional, 1, 1 << 20).value_or(0));
+  j.iterations = static_cast<int>(r.integer("iterations", Presence::kRequired, 1, kMaxInt32).value_or(1));
+  j.dataset_size =
+      r.integer("dataset_size", Presence::kRequired, 1, std::numeric_limits<std::int64_t>::max() / 2).value_or(1);
+  j.device = r.string("device", Presence::kRequired).value_or("");
+  j.precision = r.string_or("precision", "fp32");
+  if (!is_training_precision(j.precision))
+    sink.add(r.child("precision"), "unknown precision \"" + j.precision + "\"; valid: " +
+                                       std::string(training_precision_names()));
+  j.framework_overhead_s =
+      r.quantity_or("framework_overhead", Dimension::kTime, kDefaultFrameworkOverheadS, Sign::kNonNegative);
+  r.finish();
+  return j;
+}
+
+void check_policy(const std::string& name, const std::vector<std::string>& valid,
+                  const std::string& at, const char* what, DiagnosticSink& sink) {
+  if (std::find(valid.begin(), valid.end(), name) == valid.end())
+    sink.add(at, std::string("unknown ") + what + " \"" + name + "\"; valid: " + list(valid));
+}
+
+void check_cross_references(const Config& c, DiagnosticSink& sink) {
+  std::set<std::string> names;
+  int cpus = 0;
+  for (size_t i = 0; i < c.devices.size(); ++i) {
+    const auto& d = c.devices[i];
+    if (!d.name.empty() && !names.insert(d.name).second)
+      sink.add("/devices/" + std::to_string(i) + "/name", "duplicate device name \"" + d.name + "\"");
+    if (d.kind == DeviceKind::kCpu) ++cpus;
+  }
+  if (!c.devices.empty() && cpus != 1)
+    sink.add("/devices", "expected exactly one device of kind \"cpu\" (the host), got " + std::to_string(cpus));
+  const int host = cpus == 1 ? c.host_index() : -1;
+
+  std::set<std::string> link_names;
+  for (size_t i = 0; i < c.links.size(); ++i) {
+    const auto& l = c.links[i];
+    const std::string at = "/links/" + std::to_string(i);
+    if (!l.name.empty() && !link_names.insert(l.name).second)
+      sink.add(at + "/name", "duplicate link name \"" + l.name + "\"");
+    for (int e = 0; e < 2; ++e) {
+      const auto& end = e == 0 ? l.endpoint_a : l.endpoint_b;
+      if (!end.empty() && c.device_index(end) < 0)
+        sink.add(at + "/endpoints/" + std::to_string(e), "unknown device \"" + end + "\"; devices: " + list({names.begin(), names.end()}));
+    }
+    if (!l.endpoint_a.empty() && l.endpoint_a == l.endpoint_b)
+      sink.add(at + "/endpoints", "a link must join two different devices, got \"" + l.endpoint_a + "\" twice");
+  }
+
+  for (size_t i = 0; i < c.jobs.size(); ++i) {
+    const auto& j = c.jobs[i];
+    const std::string at = "/jobs/" + std::to_string(i);
+    const int dev = c.device_index(j.device);
+    if (!j.device.empty() && dev < 0) {
+      sink.add(at + "/device", "unknown device \"" + j.device + "\"; devices: " + list({names.begin(), names.end()}));
+      continue;
+    }
+    if (dev < 0) continue;
+    const auto& d = c.devices[dev];
+    if (d.kind == DeviceKind::kCpu) {
+      sink.add(at + "/device", "jobs run on an accelerator; \"" + j.device + "\" is the host CPU");
+      continue;
+    }
+    if (host >= 0) {
+      const bool linked = std::any_of(c.links.begin(), c.links.end(), [&](const LinkSpec& l) {
+        return (l.endpoint_a == d.name && l.endpoint_b == c.devices[host].name) ||
+               (l.endpoint_b == d.name && l.endpoint_a == c.devices[host].name);
+      });
+      if (!linked)
+        sink.add(at + "/device", "no link joins \"" + d.name + "\" to the host \"" + c.devices[host].name +
+                                     "\" (input batches cross it); add one under /links");
+    }
+    if (!j.model.empty() && is_training_precision(j.precision)) {
+      const Precision p = j.precision == "tf32" ? Precision::kTf32
+                          : j.precision == "amp" ? Precision::kFp16
+                          : j.precision == "bf16" ? Precision::kBf16 : Precision::kFp32;
+      if (d.peak_flops.count(p) == 0 && d.peak_flops.count(Precision::kFp32) == 0)
+        sink.add(at + "/precision", "device \"" + d.name + "\" lists no peak_flops for " +
+                                        std::string(to_string(p)) + " (nor fp32)");
+    }
+    if (c.run.warmup_iterations >= j.iterations)
+      sink.add(at + "/iterations", "expected more iterations than run.warmup_iterations (" +
+                                       std::to_string(c.run.warmup_iterations) + "), got " +
+                                       std::to_string(j.iterations));
+  }
+}
+
+}  // namespace
+
+int Config::host_index() const {
+  for (size_t i = 0; i < devices.size(); ++i)
+    if (devices[i].kind == DeviceKind::kCpu) return static_cast<int>(i);
+  return -1;
+}
+
+int Config::device_index(const std::string& name) const {
+  for (size_t i = 0; i < devices.size(); ++i)
+    if (devices[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+Config config_from_json(const Json& document, const std::string& path) {
+  DiagnosticSink sink(path);
+  Config c;
+  c.path = path;
+  const auto config_dir = std::filesystem::path(path).parent_path();
+  JsonObjectReader top(document, "", sink);
+
+  if (const Json* devices = top.array("devices", Presence::kRequired)) {
+    if (devices->empty()) sink.add("/devices", "expected at least a host CPU and one accelerator, got []");
+    for (size_t i = 0; i < devices->size(); ++i)
+      c.devices.push_back(read_device((*devices)[i], json_pointer_child("/devices", i), sink));
+  }
+  if (const Json* links = top.array("links", Presence::kRequired)) {
+    for (size_t i = 0; i < links->size(); ++i)
+      c.links.push_back(read_link((*links)[i], json_pointer_child("/links", i), sink));
+  }
+  if (const Json* run = top.object("run", Presence::kOptional)) {
+    JsonObjectReader r(*run, "/run", sink);
+    c.run.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+    c.run.warmup_iterations = static_cast<int>(r.integer_or("warmup_iterations", 1, 0, kMaxInt32));
+    c.run.output_dir = r.string_or("output_dir", "out");
+    c.run.util_window_s = r.quantity_or("util_window", Dimension::kTime, 0.1);
+    r.finish();
+  } else {
+    c.run.output_dir = "out";
+  }
+  if (const Json* jobs = top.array("jobs", Presence::kRequired)) {
+    if (jobs->empty()) sink.add("/jobs", "expected at least one job, got []");
+    for (size_t i = 0; i < jobs->size(); ++i)
+      c.jobs.push_back(read_job((*jobs)[i], json_pointer_child("/jobs", i), sink, config_dir));
+  }
+  if (const Json* policies = top.object("policies", Presence::kRequired)) {
+    JsonObjectReader r(*policies, "/policies", sink);
+    if (const auto s = r.string("scheduler", Presence::kRequired)) {
+      c.policies.scheduler = *s;
+      check_policy(*s, SchedulerRegistry::instance().names(), "/policies/scheduler", "scheduler", sink);
+    }
+    if (const auto m = r.string("memory", Presence::kRequired)) {
+      c.policies.memory = *m;
+      check_policy(*m, MemoryRegistry::instance().names(), "/policies/memory", "memory policy", sink);
+    }
+    r.finish();
+  }
+  top.any("$schema");
+  top.any("description");
+  top.finish();
+  check_cross_references(c, sink);
+  sink.throw_if_any<ConfigError>();
+  return c;
+}
+
+Config load_config(const std::string& path) {
+  DiagnosticSink sink(path);
+  const auto document = read_json_file(path, sink);
+  sink.throw_if_any<ConfigError>();
+  return config_from_json(*document, path);
+}
+
+Json Config::resolved() const {
+  Json devs = Json::array();
+  for (const auto& d : devices) {
+    Json peaks = Json::object();
+    for (const auto& [p, f] : d.peak_flops) peaks[std::string(to_string(p))] = f;
+    devs.push_back({{"name", d.name},
+                    {"kind", to_string(d.kind)},
+                    {"model", d.model},
+                    {"cores", d.cores},
+                    {"peak_flops", peaks},
+                    {"memory_capacity_bytes", d.memory_capacity_bytes},
+                    {"memory_bandwidth_bytes_per_s", d.memory_bandwidth_bytes_per_s},
+                    {"compute_efficiency", d.compute_efficiency},
+                    {"memory_efficiency", d.memory_efficiency},
+                    {"launch_latency_s", d.launch_latency_s},
+                    {"kernel_overhead_s", d.kernel_overhead_s},
+                    {"malloc_latency_s", d.malloc_latency_s},
+                    {"free_latency_s", d.free_latency_s},
+                    {"context_switch_s", d.context_switch_s},
+                    {"idle_power_w", d.idle_power_w},
+                    {"busy_power_w", d.busy_power_w}});
+  }
+  Json lks = Json::array();
+  for (const auto& l : links)
+    lks.push_back({{"name", l.name},
+                   {"kind", l.kind},
+                   {"endpoints", {l.endpoint_a, l.endpoint_b}},
+                   {"bandwidth_bytes_per_s", l.bandwidth_bytes_per_s},
+                   {"latency_s", l.latency_s}});
+  Json jbs = Json::array();
+  for (const auto& j : jobs)
+    jbs.push_back({{"name", j.name},
+                   {"model", j.model},
+                   {"trace", j.trace_path},
+                   {"batch_size", j.batch_size},
+                   {"dataset_size", j.dataset_size},
+                   {"iterations", j.iterations},
+                   {"device", j.device},
+                   {"precision", j.precision},
+                   {"framework_overhead_s", j.framework_overhead_s}});
+  return {{"path", path},
+          {"devices", devs},
+          {"links", lks},
+          {"jobs", jbs},
+          {"policies", {{"scheduler", policies.scheduler}, {"memory", policies.memory}}},
+          {"run",
+           {{"seed", run.seed},
+            {"warmup_iterations", run.warmup_iterations},
+            {"output_dir", run.output_dir},
+            {"util_window_s", run.util_window_s}}}};
+}
+
+}  // namespace aisim

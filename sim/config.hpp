@@ -1,0 +1,64 @@
+// The validated configuration of one simulation: devices, links, jobs, policies and run settings
+// (docs/config.md documents every key). Loading validates everything and reports every problem
+// at once as a ConfigError; a Config that exists is consistent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/device_spec.hpp"
+#include "models/json_reader.hpp"
+
+namespace aisim {
+
+struct LinkSpec {
+  std::string name;
+  std::string kind;  // pcie, nvlink, dram, ethernet (informational)
+  std::string endpoint_a, endpoint_b;
+  double bandwidth_bytes_per_s = 0;
+  double latency_s = 0;
+};
+
+struct JobSpec {
+  std::string name;
+  std::string model;       // architecture name (models/), or empty when `trace` is set
+  std::string trace_path;  // resolved relative to the config file's directory
+  int batch_size = 0;
+  std::int64_t dataset_size = 0;  // samples per epoch
+  int iterations = 0;             // simulated iterations, warm-up included
+  std::string device;
+  std::string precision;             // training recipe for generated traces
+  double framework_overhead_s = 0;   // host time per op before the launch call (eager dispatch)
+};
+
+struct PolicySpec {
+  std::string scheduler;
+  std::string memory;
+};
+
+struct RunSpec {
+  std::uint64_t seed = 1;
+  int warmup_iterations = 1;
+  std::string output_dir;
+  double util_window_s = 0.1;
+};
+
+struct Config {
+  std::string path;
+  std::vector<DeviceSpec> devices;
+  std::vector<LinkSpec> links;
+  std::vector<JobSpec> jobs;
+  PolicySpec policies;
+  RunSpec run;
+
+  int host_index() const;                        // the one CPU device
+  int device_index(const std::string& name) const;  // -1 if unknown
+  // Every resolved value (defaults applied, quantities in SI units), echoed into the report.
+  Json resolved() const;
+};
+
+Config load_config(const std::string& path);
+Config config_from_json(const Json& document, const std::string& path);
+
+}  // namespace aisim

@@ -1,0 +1,62 @@
+#include "sim/device_engine.hpp"
+
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Engine.hpp>
+
+#include "sim/platform.hpp"
+
+namespace aisim {
+namespace s4u = simgrid::s4u;
+
+DeviceEngine::DeviceEngine(DeviceId id, s4u::Host* host, NodeState& node, MetricsCollector& metrics,
+                           HostCpu& cpu)
+    : id_(id), host_(host), node_(node), metrics_(metrics), cpu_(cpu), work_(s4u::Semaphore::create(0)) {}
+
+void DeviceEngine::start() {
+  s4u::Actor::create(host_->get_name() + "/stream0", host_, [this] { run(); })->daemonize();
+}
+
+void DeviceEngine::set_depth() { node_.devices[id_].queue_depth = queue_.size() + (busy_ ? 1 : 0); }
+
+void DeviceEngine::submit(double duration_s) {
+  queue_.push_back(duration_s);
+  set_depth();
+  if (idle_waiting_) {
+    idle_waiting_ = false;
+    work_->release();
+  }
+}
+
+void DeviceEngine::synchronize(SimThread& thread) {
+  if (queue_.empty() && !busy_) return;
+  sync_waiters_.push_back(&thread);
+  cpu_.release_core(thread);
+  cpu_.wait_for_core(thread);
+}
+
+void DeviceEngine::run() {
+  for (;;) {
+    if (queue_.empty()) {
+      idle_waiting_ = true;
+      work_->acquire();
+      continue;
+    }
+    const double duration = queue_.front();
+    queue_.pop_front();
+    busy_ = true;
+    set_depth();
+    const double start = s4u::Engine::get_clock();
+    s4u::this_actor::execute(duration * kWorkUnitsPerSecond);
+    busy_ = false;
+    set_depth();
+    metrics_.kernel_ran(id_, start, s4u::Engine::get_clock());
+    if (queue_.empty() && !sync_waiters_.empty()) {
+      // The stream drained: the completion interrupt wakes every synchronizing thread.
+      auto waiters = std::move(sync_waiters_);
+      sync_waiters_.clear();
+      for (SimThread* t : waiters) cpu_.wake(*t);
+    }
+  }
+}
+
+}  // namespace aisim

@@ -1,0 +1,80 @@
+#include "sim/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace aisim {
+
+void BusyTracker::add(double start_s, double end_s, double window_start_s) {
+  if (end_s <= start_s) return;
+  total_s_ += end_s - start_s;
+  if (end_s > window_start_s) window_s_ += end_s - std::max(start_s, window_start_s);
+  if (bucket_s_ <= 0) return;
+  // Spread the interval over the fixed windows it overlaps.
+  auto first = static_cast<size_t>(start_s / bucket_s_);
+  const auto last = static_cast<size_t>(end_s / bucket_s_);
+  if (buckets_.size() <= last) buckets_.resize(last + 1, 0.0);
+  for (size_t k = first; k <= last; ++k) {
+    const double lo = std::max(start_s, static_cast<double>(k) * bucket_s_);
+    const double hi = std::min(end_s, static_cast<double>(k + 1) * bucket_s_);
+    if (hi > lo) buckets_[k] += hi - lo;
+  }
+}
+
+LatencySummary summarize_latencies(std::vector<double> samples_s) {
+  LatencySummary s;
+  s.count = samples_s.size();
+  if (samples_s.empty()) return s;
+  std::sort(samples_s.begin(), samples_s.end());
+  const auto rank = [&](double q) {
+    const auto n = samples_s.size();
+    const auto index = static_cast<size_t>(std::ceil(q * static_cast<double>(n)));
+    return samples_s[std::clamp<size_t>(index, 1, n) - 1] * 1e6;
+  };
+  s.mean_us = std::accumulate(samples_s.begin(), samples_s.end(), 0.0) /
+              static_cast<double>(samples_s.size()) * 1e6;
+  s.p50_us = rank(0.50);
+  s.p99_us = rank(0.99);
+  s.max_us = samples_s.back() * 1e6;
+  return s;
+}
+
+MetricsCollector::MetricsCollector(int devices, int cores, double util_window_s, int jobs)
+    : devices_(devices, BusyTracker(util_window_s)), cores_(cores), jobs_(jobs) {}
+
+void MetricsCollector::job_warmed_up(int job, double now_s) {
+  jobs_[job].window_start_s = now_s;
+  if (++jobs_warmed_up_ == static_cast<int>(jobs_.size())) window_start_s_ = now_s;
+}
+
+void MetricsCollector::thread_switched_in(double runnable_s, double run_s) {
+  ++switches_total_;
+  if (window_started() && runnable_s >= window_start_s_) switch_latency_s_.push_back(run_s - runnable_s);
+}
+
+void MetricsCollector::iteration_done(int job, double now_s, int samples) {
+  auto& j = jobs_[job];
+  ++j.iterations_done;
+  j.iteration_end_s.push_back(now_s);
+  if (j.window_start_s >= 0 && now_s > j.window_start_s) j.samples_in_window += samples;
+}
+
+void MetricsCollector::job_started(int job, const std::string& name, double now_s) {
+  jobs_[job].name = name;
+  jobs_[job].start_s = now_s;
+}
+
+void MetricsCollector::memory_request(bool served_from_cache, double bytes) {
+  ++mem_requests_all_;
+  if (served_from_cache) ++mem_reused_all_;
+  if (!window_started()) return;
+  ++mem_requests_window_;
+  mem_bytes_window_ += bytes;
+  if (served_from_cache) {
+    ++mem_reused_window_;
+    mem_bytes_reused_window_ += bytes;
+  }
+}
+
+}  // namespace aisim

@@ -1,0 +1,100 @@
+// MetricsCollector: turns simulated events (a kernel ran from t0 to t1, a thread waited from t0
+// to t1, an iteration ended) into the metrics of DESIGN.md section 4. Plain C++, no SimGrid: the
+// runtime passes times in, so it is unit tested without an engine.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace aisim {
+
+// Busy time of one resource over the whole run and over the measured window, plus a time series
+// in fixed windows. Intervals are reported when they end; an interval that straddles the
+// measured window's start is clipped to it.
+class BusyTracker {
+ public:
+  explicit BusyTracker(double bucket_s = 0) : bucket_s_(bucket_s) {}
+  void add(double start_s, double end_s, double window_start_s);
+  double total_s() const { return total_s_; }
+  double in_window_s() const { return window_s_; }
+  // Busy seconds per bucket [k*bucket_s, (k+1)*bucket_s), from time 0.
+  const std::vector<double>& buckets() const { return buckets_; }
+  double bucket_s() const { return bucket_s_; }
+
+ private:
+  double bucket_s_;
+  double total_s_ = 0;
+  double window_s_ = 0;
+  std::vector<double> buckets_;
+};
+
+struct LatencySummary {
+  std::uint64_t count = 0;
+  double mean_us = 0, p50_us = 0, p99_us = 0, max_us = 0;
+};
+// Nearest-rank percentiles over the samples (seconds in, microseconds out).
+LatencySummary summarize_latencies(std::vector<double> samples_s);
+
+struct JobMetrics {
+  std::string name;
+  int iterations_done = 0;
+  double start_s = 0;
+  double window_start_s = -1;  // end of the last warm-up iteration; -1 until reached
+  double end_s = 0;
+  std::int64_t samples_in_window = 0;
+  std::vector<double> iteration_end_s;
+};
+
+class MetricsCollector {
+ public:
+  MetricsCollector(int devices, int cores, double util_window_s, int jobs);
+
+  // The measured window starts once every job has finished its warm-up.
+  void job_warmed_up(int job, double now_s);
+  bool window_started() const { return window_start_s_ >= 0; }
+  double window_start_s() const { return window_start_s_; }
+  // NaN-free "clip point" for BusyTracker::add: +inf before the window starts.
+  double clip_s() const {
+    return window_started() ? window_start_s_ : std::numeric_limits<double>::infinity();
+  }
+
+  void kernel_ran(int device, double start_s, double end_s) {
+    devices_[device].add(start_s, end_s, clip_s());
+  }
+  void core_busy(int core, double start_s, double end_s) { cores_[core].add(start_s, end_s, clip_s()); }
+  // A thread became runnable at `runnable_s` and started running (switch cost paid) at `run_s`.
+  void thread_switched_in(double runnable_s, double run_s);
+  void iteration_done(int job, double now_s, int samples);
+  void job_started(int job, const std::string& name, double now_s);
+  void job_finished(int job, double now_s) { jobs_[job].end_s = now_s; }
+  void memory_request(bool served_from_cache, double bytes);
+
+  const BusyTracker& device(int d) const { return devices_[d]; }
+  const BusyTracker& core(int c) const { return cores_[c]; }
+  int core_count() const { return static_cast<int>(cores_.size()); }
+  const JobMetrics& job(int j) const { return jobs_[j]; }
+  const std::vector<double>& switch_latencies_s() const { return switch_latency_s_; }
+  std::uint64_t switches_total() const { return switches_total_; }
+  std::uint64_t memory_requests() const { return mem_requests_window_; }
+  std::uint64_t memory_requests_reused() const { return mem_reused_window_; }
+  double memory_bytes() const { return mem_bytes_window_; }
+  double memory_bytes_reused() const { return mem_bytes_reused_window_; }
+  std::uint64_t memory_requests_all() const { return mem_requests_all_; }
+  std::uint64_t memory_requests_reused_all() const { return mem_reused_all_; }
+
+ private:
+  std::vector<BusyTracker> devices_;
+  std::vector<BusyTracker> cores_;
+  std::vector<JobMetrics> jobs_;
+  int jobs_warmed_up_ = 0;
+  double window_start_s_ = -1;
+  std::vector<double> switch_latency_s_;  // measured window only
+  std::uint64_t switches_total_ = 0;      // whole run
+  std::uint64_t mem_requests_window_ = 0, mem_reused_window_ = 0;
+  std::uint64_t mem_requests_all_ = 0, mem_reused_all_ = 0;
+  double mem_bytes_window_ = 0, mem_bytes_reused_window_ = 0;
+};
+
+}  // namespace aisim

@@ -1,0 +1,55 @@
+// NodeRuntime: the simulated node. Builds the host CPU, one engine per accelerator, and one
+// dispatch thread per job, and runs the jobs' iterations on them (DESIGN.md section 3).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policies/memory/memory_policy.hpp"
+#include "policies/scheduler/scheduler_policy.hpp"
+#include "sim/config.hpp"
+#include "sim/device_engine.hpp"
+#include "sim/host_cpu.hpp"
+#include "sim/metrics.hpp"
+#include "sim/platform.hpp"
+#include "workloads/trace.hpp"
+
+namespace aisim {
+
+class NodeRuntime {
+ public:
+  NodeRuntime(const Config& config, const Platform& platform, const std::vector<Trace>& traces,
+              SchedulerPolicy& scheduler, MemoryPolicy& memory, MetricsCollector& metrics);
+  ~NodeRuntime();
+
+  // Creates every actor; call once, before Engine::run().
+  void start();
+
+  // Energy per device (J) read at the start of the measured window; empty until it starts.
+  const std::vector<double>& window_start_energy_j() const { return window_start_energy_j_; }
+  // Set when a job ran out of device memory; the simulation was stopped there.
+  const std::optional<std::string>& out_of_memory() const { return out_of_memory_; }
+  const NodeState& node() const { return node_; }
+
+ private:
+  struct JobPlan;
+  void dispatch(int job);
+  void on_job_warmed_up(int job);
+  void stop_out_of_memory(std::string message);
+
+  const Config& config_;
+  const Platform& platform_;
+  SchedulerPolicy& scheduler_;
+  MemoryPolicy& memory_;
+  MetricsCollector& metrics_;
+  NodeState node_;
+  std::unique_ptr<HostCpu> cpu_;
+  std::vector<std::unique_ptr<DeviceEngine>> engines_;  // index = device index (null for the CPU)
+  std::vector<JobPlan> plans_;
+  std::vector<double> window_start_energy_j_;
+  std::optional<std::string> out_of_memory_;
+};
+
+}  // namespace aisim

@@ -1,0 +1,25 @@
+// Builds the SimGrid platform from the config with the S4U API: one host per device (the CPU
+// host with its cores), one link per config link, routes between linked devices.
+#pragma once
+
+#include <vector>
+
+#include <simgrid/s4u/Host.hpp>
+
+#include "sim/config.hpp"
+
+namespace aisim {
+
+struct Platform {
+  std::vector<simgrid::s4u::Host*> hosts;  // index = device index in the config
+};
+
+// Every SimGrid host computes at this many work units per second, so that an activity's amount
+// is its duration in picoseconds: durations come from aisim's cost models, not from SimGrid's
+// host speeds. (Picoseconds keep SimGrid's work-amount precision far below 1 ns.)
+inline constexpr double kWorkUnitsPerSecond = 1e12;
+
+// Requires the energy plugin to be initialised and the Engine to exist.
+Platform build_platform(const Config& config);
+
+}  // namespace aisim

@@ -1,0 +1,196 @@
+#include "sim/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <simgrid/plugins/energy.h>
+#include <simgrid/s4u/Engine.hpp>
+
+#include "models/architecture.hpp"
+#include "sim/node_runtime.hpp"
+#include "sim/platform.hpp"
+#include "workloads/generator.hpp"
+#include "workloads/trace_io.hpp"
+
+#ifndef AISIM_VERSION
+#define AISIM_VERSION "0.0.0"
+#endif
+
+namespace aisim {
+
+std::string_view aisim_version() { return AISIM_VERSION; }
+
+std::vector<Trace> load_workloads(const Config& config) {
+  std::vector<Trace> traces;
+  DiagnosticSink sink(config.path);
+  for (size_t j = 0; j < config.jobs.size(); ++j) {
+    const JobSpec& job = config.jobs[j];
+    if (!job.model.empty()) {
+      traces.push_back(generate_training_trace(architecture_by_name(job.model), job.batch_size, job.precision));
+      continue;
+    }
+    Trace trace = load_trace_file(job.trace_path);
+    if (job.batch_size != 0 && job.batch_size != trace.metadata.batch_size)
+      sink.add("/jobs/" + std::to_string(j) + "/batch_size",
+               "expected the batch size of trace " + job.trace_path + " (" +
+                   std::to_string(trace.metadata.batch_size) + "), got " + std::to_string(job.batch_size));
+    traces.push_back(std::move(trace));
+  }
+  sink.throw_if_any<ConfigError>();
+  return traces;
+}
+
+namespace {
+
+Json device_report(const Config& config, int d, const MetricsCollector& metrics, double window_s,
+                   double energy_j, const Json& memory_usage) {
+  const auto& spec = config.devices[d];
+  const auto& busy = metrics.device(d);
+  Json j{{"name", spec.name}, {"kind", to_string(spec.kind)}, {"model", spec.model},
+         {"energy_j", energy_j}, {"power_w", window_s > 0 ? energy_j / window_s : 0.0}};
+  if (spec.kind == DeviceKind::kCpu) return j;
+  j["utilization_pct"] = window_s > 0 ? 100.0 * busy.in_window_s() / window_s : 0.0;
+  j["busy_time_s"] = busy.in_window_s();
+  // Utilization per fixed window, over the buckets that lie entirely inside the measured window.
+  Json series = Json::array();
+  double lo = 100, hi = 0;
+  const double w = busy.bucket_s();
+  const double start = metrics.window_start_s(), end = start + window_s;
+  for (size_t k = static_cast<size_t>(std::ceil(start / w)); (k + 1) * w <= end + 1e-12; ++k) {
+    const double pct = 100.0 * (k < busy.buckets().size() ? busy.buckets()[k] : 0.0) / w;
+    series.push_back(pct);
+    lo = std::min(lo, pct);
+    hi = std::max(hi, pct);
+  }
+  j["utilization_series"] = {{"window_s", w}, {"start_s", std::ceil(start / w) * w}, {"values_pct", series}};
+  if (!series.empty()) j["utilization_range_pct"] = {lo, hi};
+  j["memory"] = memory_usage;
+  return j;
+}
+
+}  // namespace
+
+Json run_simulation(const Config& config, const std::vector<Trace>& traces,
+                    const SimulationOptions& options) {
+  namespace s4u = simgrid::s4u;
+  const auto wall_start = std::chrono::steady_clock::now();
+
+  // SimGrid's own settings: CM02 without TCP corrections (PCIe/NVLink are not TCP), raw
+  // contexts and full CPU optimisation (fastest, see docs/NOTES.md), quiet logs.
+  std::vector<std::string> args{"aisim",
+                                "--cfg=network/model:CM02",
+                                "--cfg=network/crosstraffic:0",
+                                "--cfg=contexts/factory:raw",
+                                "--cfg=cpu/optim:Full",
+                                "--cfg=surf/precision:1e-12",
+                                "--log=root.thres:warning"};
+  for (const auto& c : options.simgrid_cfg) args.push_back("--cfg=" + c);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  sg_host_energy_plugin_init();
+  s4u::Engine engine(&argc, argv.data());
+
+  const Platform platform = build_platform(config);
+  auto scheduler = SchedulerRegistry::instance().create(config.policies.scheduler);
+  auto memory = MemoryRegistry::instance().create(config.policies.memory);
+  MetricsCollector metrics(static_cast<int>(config.devices.size()), config.devices[config.host_index()].cores,
+                           config.run.util_window_s, static_cast<int>(config.jobs.size()));
+  NodeRuntime runtime(config, platform, traces, *scheduler, *memory, metrics);
+  runtime.start();
+  engine.run();
+  if (runtime.out_of_memory()) throw OutOfMemoryError(*runtime.out_of_memory());
+
+  const double end_s = s4u::Engine::get_clock();
+  const double window_start = metrics.window_start_s();
+  const double window_s = end_s - window_start;
+
+  Json devices = Json::array();
+  double node_energy = 0;
+  for (size_t d = 0; d < config.devices.size(); ++d) {
+    const double energy = sg_host_get_consumed_energy(platform.hosts[d]) -
+                          runtime.window_start_energy_j().at(d);
+    node_energy += energy;
+    const auto usage = memory->usage(static_cast<DeviceId>(d));
+    const Json mem{{"peak_allocated_bytes", usage.peak_allocated_bytes},
+                   {"peak_reserved_bytes", usage.peak_reserved_bytes}};
+    devices.push_back(device_report(config, static_cast<int>(d), metrics, window_s, energy, mem));
+  }
+  const double node_power = window_s > 0 ? node_energy / window_s : 0;
+
+  Json jobs = Json::array();
+  for (size_t j = 0; j < config.jobs.size(); ++j) {
+    const JobSpec& spec = config.jobs[j];
+    const JobMetrics& m = metrics.job(static_cast<int>(j));
+    const int measured = m.iterations_done - config.run.warmup_iterations;
+    const double measured_s = m.end_s - m.window_start_s;
+    const double per_iteration = measured > 0 ? measured_s / measured : 0;
+    const int batch = traces[j].metadata.batch_size;
+    const auto iterations_per_epoch =
+        static_cast<std::int64_t>((spec.dataset_size + batch - 1) / batch);
+    const double epoch_s = per_iteration * static_cast<double>(iterations_per_epoch);
+    const bool extrapolated = measured < iterations_per_epoch;
+    jobs.push_back(
+        {{"name", spec.name},
+         {"model", traces[j].metadata.model},
+         {"device", spec.device},
+         {"batch_size", batch},
+         {"precision", traces[j].metadata.precision},
+         {"ops_per_iteration", traces[j].ops.size()},
+         {"iterations_simulated", m.iterations_done},
+         {"warmup_iterations", config.run.warmup_iterations},
+         {"measured_iterations", measured},
+         {"measured_time_s", measured_s},
+         {"time_per_iteration_s", per_iteration},
+         {"throughput_samples_per_s", measured_s > 0 ? m.samples_in_window / measured_s : 0.0},
+         {"iterations_per_epoch", iterations_per_epoch},
+         {"training_time_s", epoch_s},
+         {"training_time_method",
+          extrapolated ? fmt::format("extrapolated: {} measured iterations x {} iterations per epoch "
+                                     "(dataset_size {} / batch {}, last partial batch counted as full)",
+                                     measured, iterations_per_epoch, spec.dataset_size, batch)
+                       : std::string("simulated: the measured iterations cover a full epoch")},
+         {"energy_j_per_epoch", node_power * epoch_s}});
+  }
+
+  double cpu_busy = 0;
+  for (int c = 0; c < metrics.core_count(); ++c) cpu_busy += metrics.core(c).in_window_s();
+  const auto latency = summarize_latencies(metrics.switch_latencies_s());
+  const auto pct = [](double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; };
+  const Json host{
+      {"cores", metrics.core_count()},
+      {"cpu_utilization_pct", pct(cpu_busy, metrics.core_count() * window_s)},
+      {"context_switch_latency_us",
+       {{"mean", latency.mean_us}, {"p50", latency.p50_us}, {"p99", latency.p99_us},
+        {"max", latency.max_us}, {"count", latency.count}}},
+      {"context_switches", latency.count},
+      {"context_switches_whole_run", metrics.switches_total()},
+      {"involuntary_preemptions", 0}};
+  const Json memory_report{
+      {"memory_reuse_pct", pct(static_cast<double>(metrics.memory_requests_reused()),
+                               static_cast<double>(metrics.memory_requests()))},
+      {"memory_reuse_bytes_pct", pct(metrics.memory_bytes_reused(), metrics.memory_bytes())},
+      {"memory_reuse_whole_run_pct", pct(static_cast<double>(metrics.memory_requests_reused_all()),
+                                         static_cast<double>(metrics.memory_requests_all()))},
+      {"allocation_requests", metrics.memory_requests()}};
+
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return Json{{"schema_version", kReportSchemaVersion},
+              {"aisim_version", aisim_version()},
+              {"seed", config.run.seed},
+              {"config", config.resolved()},
+              {"simulation",
+               {{"simulated_time_s", end_s},
+                {"window", {{"start_s", window_start}, {"end_s", end_s}, {"duration_s", window_s}}},
+                {"wall_time_s", wall_s}}},
+              {"jobs", jobs},
+              {"devices", devices},
+              {"host", host},
+              {"memory", memory_report},
+              {"node", {{"power_w", node_power}, {"energy_j", node_energy}}}};
+}
+
+}  // namespace aisim

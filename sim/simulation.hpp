@@ -1,0 +1,30 @@
+// The facade of the simulator: load a config's workloads, run one simulation, get a report.
+// SimGrid runs one engine per process: run_simulation may be called once per process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "models/json_reader.hpp"
+#include "sim/config.hpp"
+#include "workloads/trace.hpp"
+
+namespace aisim {
+
+inline constexpr int kReportSchemaVersion = 1;
+std::string_view aisim_version();
+
+// One trace per job: generated from the model's architecture, or loaded from the job's trace
+// file. Throws TraceError (bad trace) or ConfigError (job and trace disagree).
+std::vector<Trace> load_workloads(const Config& config);
+
+struct SimulationOptions {
+  std::vector<std::string> simgrid_cfg;  // extra "--cfg=..." settings passed to SimGrid
+};
+
+// Runs the whole config on one SimGrid engine and returns report.json's content. Throws
+// OutOfMemoryError if a job ran out of device memory.
+Json run_simulation(const Config& config, const std::vector<Trace>& traces,
+                    const SimulationOptions& options = {});
+
+}  // namespace aisim
