@@ -9,52 +9,64 @@
 namespace aisim {
 namespace {
 
+// A scale is kept as a multiplier or a divisor so that "5 us" becomes 5 / 1e6, the double
+// nearest to 5e-6, rather than 5 * 1e-6 (1e-6 is not exact in binary).
+struct Scale {
+  double factor;
+  bool divide;
+  double apply(double x) const { return divide ? x / factor : x * factor; }
+  Scale then(Scale other) const {  // this unit with a prefix `other` (at most one divides)
+    if (divide == other.divide) return {factor * other.factor, divide};
+    return divide ? Scale{factor / other.factor, true} : Scale{other.factor / factor, true};
+  }
+};
+
 struct UnitEntry {
   std::string_view symbol;
   Dimension dimension;
-  double scale;  // SI value of one unit
+  Scale scale;  // SI value of one unit
 };
 
 // Base units and their aliases; prefixes are applied on top of these (see kPrefixes).
 constexpr std::array<UnitEntry, 12> kBaseUnits{{
-    {"s", Dimension::kTime, 1.0},
-    {"B", Dimension::kBytes, 1.0},
-    {"B/s", Dimension::kBandwidth, 1.0},
-    {"Bps", Dimension::kBandwidth, 1.0},
-    {"b/s", Dimension::kBandwidth, 1.0 / 8},  // bits per second (links are often quoted in Gb/s)
-    {"bps", Dimension::kBandwidth, 1.0 / 8},
-    {"FLOPS", Dimension::kFlopRate, 1.0},
-    {"FLOP/s", Dimension::kFlopRate, 1.0},
-    {"flop/s", Dimension::kFlopRate, 1.0},
-    {"W", Dimension::kPower, 1.0},
-    {"Hz", Dimension::kFrequency, 1.0},
-    {"J", Dimension::kEnergy, 1.0},
+    {"s", Dimension::kTime, {1, false}},
+    {"B", Dimension::kBytes, {1, false}},
+    {"B/s", Dimension::kBandwidth, {1, false}},
+    {"Bps", Dimension::kBandwidth, {1, false}},
+    {"b/s", Dimension::kBandwidth, {8, true}},  // bits per second (links are often quoted in Gb/s)
+    {"bps", Dimension::kBandwidth, {8, true}},
+    {"FLOPS", Dimension::kFlopRate, {1, false}},
+    {"FLOP/s", Dimension::kFlopRate, {1, false}},
+    {"flop/s", Dimension::kFlopRate, {1, false}},
+    {"W", Dimension::kPower, {1, false}},
+    {"Hz", Dimension::kFrequency, {1, false}},
+    {"J", Dimension::kEnergy, {1, false}},
 }};
 
 struct Prefix {
   std::string_view symbol;
-  double scale;
+  Scale scale;
 };
 
 // Decimal SI prefixes, binary IEC prefixes. "K" is accepted as kilo because datasheets use it.
 constexpr std::array<Prefix, 14> kPrefixes{{
-    {"Ki", 1024.0},
-    {"Mi", 1024.0 * 1024},
-    {"Gi", 1024.0 * 1024 * 1024},
-    {"Ti", 1024.0 * 1024 * 1024 * 1024},
-    {"k", 1e3},
-    {"K", 1e3},
-    {"M", 1e6},
-    {"G", 1e9},
-    {"T", 1e12},
-    {"P", 1e15},
-    {"m", 1e-3},
-    {"u", 1e-6},
-    {"\xC2\xB5", 1e-6},  // µ (micro sign, UTF-8)
-    {"n", 1e-9},
+    {"Ki", {1024.0, false}},
+    {"Mi", {1024.0 * 1024, false}},
+    {"Gi", {1024.0 * 1024 * 1024, false}},
+    {"Ti", {1024.0 * 1024 * 1024 * 1024, false}},
+    {"k", {1e3, false}},
+    {"K", {1e3, false}},
+    {"M", {1e6, false}},
+    {"G", {1e9, false}},
+    {"T", {1e12, false}},
+    {"P", {1e15, false}},
+    {"m", {1e3, true}},
+    {"u", {1e6, true}},
+    {"\xC2\xB5", {1e6, true}},  // µ (micro sign, UTF-8)
+    {"n", {1e9, true}},
 }};
 
-std::optional<std::pair<Dimension, double>> lookup_unit(std::string_view unit) {
+std::optional<std::pair<Dimension, Scale>> lookup_unit(std::string_view unit) {
   for (const auto& base : kBaseUnits) {
     if (unit == base.symbol) return std::pair{base.dimension, base.scale};
   }
@@ -63,12 +75,12 @@ std::optional<std::pair<Dimension, double>> lookup_unit(std::string_view unit) {
       continue;
     const auto rest = unit.substr(prefix.symbol.size());
     for (const auto& base : kBaseUnits) {
-      if (rest == base.symbol) return std::pair{base.dimension, base.scale * prefix.scale};
+      if (rest == base.symbol) return std::pair{base.dimension, base.scale.then(prefix.scale)};
     }
   }
-  if (unit == "ps") return std::pair{Dimension::kTime, 1e-12};
-  if (unit == "min") return std::pair{Dimension::kTime, 60.0};
-  if (unit == "h") return std::pair{Dimension::kTime, 3600.0};
+  if (unit == "ps") return std::pair{Dimension::kTime, Scale{1e12, true}};
+  if (unit == "min") return std::pair{Dimension::kTime, Scale{60, false}};
+  if (unit == "h") return std::pair{Dimension::kTime, Scale{3600, false}};
   return std::nullopt;
 }
 
@@ -114,7 +126,7 @@ std::optional<ParsedQuantity> parse_quantity(std::string_view text) {
   if (unit.empty()) return std::nullopt;  // a string must say its unit; plain numbers are JSON numbers
   const auto found = lookup_unit(unit);
   if (!found) return std::nullopt;
-  const double value = number * found->second;
+  const double value = found->second.apply(number);
   if (!std::isfinite(value)) return std::nullopt;
   return ParsedQuantity{value, found->first};
 }

@@ -139,7 +139,8 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
   // A trace carries its own batch size; a job that also gives one must agree (checked on load).
   j.batch_size = static_cast<int>(
       r.integer("batch_size", model ? Presence::kRequired : Presence::kOptional, 1, 1 << 20).value_or(0));
-  j.iterations = static_cast<int>(r.integer("iterations", Presence::kRequired, 1, kMaxInt32).value_or(1));
+  // 0 marks "invalid, already reported", so later checks do not report it again.
+  j.iterations = static_cast<int>(r.integer("iterations", Presence::kRequired, 1, kMaxInt32).value_or(0));
   j.dataset_size =
       r.integer("dataset_size", Presence::kRequired, 1, std::numeric_limits<std::int64_t>::max() / 2).value_or(1);
   j.device = r.string("device", Presence::kRequired).value_or("");
@@ -201,7 +202,11 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
       sink.add(at + "/device", "jobs run on an accelerator; \"" + j.device + "\" is the host CPU");
       continue;
     }
-    if (host >= 0) {
+    // An invalid link endpoint is already reported; do not report its consequences too.
+    const bool links_valid = std::all_of(c.links.begin(), c.links.end(), [&](const LinkSpec& l) {
+      return c.device_index(l.endpoint_a) >= 0 && c.device_index(l.endpoint_b) >= 0;
+    });
+    if (host >= 0 && links_valid) {
       const bool linked = std::any_of(c.links.begin(), c.links.end(), [&](const LinkSpec& l) {
         return (l.endpoint_a == d.name && l.endpoint_b == c.devices[host].name) ||
                (l.endpoint_b == d.name && l.endpoint_a == c.devices[host].name);
@@ -218,7 +223,7 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
         sink.add(at + "/precision", "device \"" + d.name + "\" lists no peak_flops for " +
                                         std::string(to_string(p)) + " (nor fp32)");
     }
-    if (c.run.warmup_iterations >= j.iterations)
+    if (j.iterations > 0 && c.run.warmup_iterations >= j.iterations)
       sink.add(at + "/iterations", "expected more iterations than run.warmup_iterations (" +
                                        std::to_string(c.run.warmup_iterations) + "), got " +
                                        std::to_string(j.iterations));
@@ -258,7 +263,10 @@ Config config_from_json(const Json& document, const std::string& path) {
   if (const Json* run = top.object("run", Presence::kOptional)) {
     JsonObjectReader r(*run, "/run", sink);
     c.run.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
-    c.run.warmup_iterations = static_cast<int>(r.integer_or("warmup_iterations", 1, 0, kMaxInt32));
+    // An invalid value (already reported) becomes 0 so that no job is also reported for it.
+    const bool has_warmup = r.has("warmup_iterations");
+    c.run.warmup_iterations = static_cast<int>(
+        r.integer("warmup_iterations", Presence::kOptional, 0, kMaxInt32).value_or(has_warmup ? 0 : 1));
     c.run.output_dir = r.string_or("output_dir", "out");
     c.run.util_window_s = r.quantity_or("util_window", Dimension::kTime, 0.1);
     r.finish();

@@ -1,0 +1,133 @@
+// Config validation in-process: every problem reported at once, each with its JSON pointer.
+#include "sim/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace aisim {
+namespace {
+
+const std::string kData = AISIM_TEST_DATA_DIR;
+
+Json minimal() {
+  std::ifstream in(kData + "/minimal.json");
+  return Json::parse(in);
+}
+
+// The diagnostics a config produces, as "pointer: message" lines.
+std::vector<Diagnostic> errors_of(const Json& document) {
+  try {
+    config_from_json(document, kData + "/minimal.json");
+  } catch (const ConfigError& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+
+TEST(Config, MinimalConfigLoadsWithDefaults) {
+  const Config c = load_config(kData + "/minimal.json");
+  ASSERT_EQ(c.devices.size(), 2u);
+  EXPECT_EQ(c.host_index(), 0);
+  EXPECT_EQ(c.devices[0].cores, 4);
+  EXPECT_DOUBLE_EQ(c.devices[1].peak_flops.at(Precision::kFp16), 100e12);
+  EXPECT_DOUBLE_EQ(c.devices[1].memory_capacity_bytes, 16.0 * (1ull << 30));
+  EXPECT_DOUBLE_EQ(c.devices[1].malloc_latency_s, 10e-6);  // default
+  EXPECT_EQ(c.jobs[0].trace_path, kData + "/chain_trace.json");  // relative to the config
+  EXPECT_DOUBLE_EQ(c.run.util_window_s, 1e-3);
+  EXPECT_EQ(c.run.output_dir, "out");
+  EXPECT_EQ(c.resolved()["devices"][1]["launch_latency_s"], 5e-6);
+}
+
+TEST(Config, ShippedDefaultConfigIsValid) {
+  const Config c = load_config(std::string(AISIM_SOURCE_DIR) + "/configs/a100_tpu.json");
+  EXPECT_EQ(c.devices.size(), 4u);
+  EXPECT_EQ(c.devices[c.host_index()].cores, 40);
+}
+
+TEST(Config, ReportsEveryErrorAtOnceWithPointers) {
+  Json c = minimal();
+  c["devices"][1]["peak_flops"] = "-5";
+  c["links"][0]["latency"] = "1 GB";
+  c["run"]["warmup_iterations"] = -1;
+  const auto errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(errors[0].pointer, "/devices/1/peak_flops");
+  EXPECT_NE(errors[0].message.find("expected a positive quantity like \"312 TFLOPS\""), std::string::npos);
+  EXPECT_NE(errors[0].message.find("got \"-5\""), std::string::npos);
+  EXPECT_EQ(errors[1].pointer, "/links/0/latency");
+  EXPECT_EQ(errors[2].pointer, "/run/warmup_iterations");
+  EXPECT_EQ(errors[0].str().rfind(kData + "/minimal.json: /devices/1/peak_flops: ", 0), 0u);
+}
+
+TEST(Config, UnknownKeySuggestsClosest) {
+  Json c = minimal();
+  c["devices"][1]["memory_bandwith"] = c["devices"][1]["memory_bandwidth"];
+  c["devices"][1].erase("memory_bandwidth");
+  const auto errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 2u);  // the key it lacks and the key it does not know
+  EXPECT_EQ(errors[0].pointer, "/devices/1/memory_bandwidth");
+  EXPECT_EQ(errors[0].message, "missing required key");
+  EXPECT_EQ(errors[1].pointer, "/devices/1/memory_bandwith");
+  EXPECT_NE(errors[1].message.find("did you mean \"memory_bandwidth\"?"), std::string::npos);
+}
+
+TEST(Config, UnknownPolicyListsValidNames) {
+  Json c = minimal();
+  c["policies"]["scheduler"] = "cfq";
+  const auto errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pointer, "/policies/scheduler");
+  EXPECT_EQ(errors[0].message, "unknown scheduler \"cfq\"; valid: fifo");
+}
+
+TEST(Config, CrossReferencesAreChecked) {
+  Json c = minimal();
+  c["jobs"][0]["device"] = "host";
+  c["links"][0]["endpoints"] = {"host", "nowhere"};
+  c["devices"][1]["busy_power"] = "10 W";
+  const auto errors = errors_of(c);
+  std::vector<std::string> pointers;
+  for (const auto& e : errors) pointers.push_back(e.pointer);
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/devices/1/busy_power", "/links/0/endpoints/1", "/jobs/0/device"}));
+}
+
+TEST(Config, JobMustHaveMoreIterationsThanWarmup) {
+  Json c = minimal();
+  c["jobs"][0]["iterations"] = 1;
+  const auto errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pointer, "/jobs/0/iterations");
+}
+
+TEST(Config, DuplicateNamesAndMissingHost) {
+  Json c = minimal();
+  c["devices"][0]["kind"] = "gpu";
+  c["devices"][0]["name"] = "gpu0";
+  const auto errors = errors_of(c);
+  ASSERT_GE(errors.size(), 2u);
+  EXPECT_EQ(errors[0].pointer, "/devices/1/name");
+  EXPECT_EQ(errors[1].pointer, "/devices");
+}
+
+TEST(Config, MalformedJsonGivesLineAndColumn) {
+  try {
+    load_config(kData + "/bad/malformed.json");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_NE(e.diagnostics()[0].message.find("malformed JSON at line "), std::string::npos);
+  }
+}
+
+TEST(Config, MissingFileNamesThePath) {
+  try {
+    load_config("/nonexistent/aisim.json");
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.diagnostics()[0].str(), "/nonexistent/aisim.json: cannot open file (does it exist and is it readable?)");
+  }
+}
+
+}  // namespace
+}  // namespace aisim

@@ -1,0 +1,58 @@
+#include "workloads/trace_io.hpp"
+
+#include <gtest/gtest.h>
+
+#include "models/architecture.hpp"
+#include "workloads/generator.hpp"
+
+namespace aisim {
+namespace {
+
+const std::string kData = AISIM_TEST_DATA_DIR;
+
+TEST(TraceIo, LoadsTheChainTrace) {
+  const Trace t = load_trace_file(kData + "/chain_trace.json");
+  ASSERT_EQ(t.ops.size(), 4u);
+  EXPECT_EQ(t.metadata.batch_size, 4);
+  EXPECT_DOUBLE_EQ(t.metadata.input_bytes_per_sample, 1e6);
+  EXPECT_EQ(t.ops[2].precision, Precision::kFp16);
+  EXPECT_EQ(t.ops[1].precision, Precision::kFp32);  // default dtype
+  EXPECT_DOUBLE_EQ(t.ops[1].bytes_read, 40e6);
+  EXPECT_EQ(t.ops[3].deps, std::vector<OpId>{2});
+}
+
+TEST(TraceIo, RoundTripsAGeneratedTrace) {
+  const Trace t = generate_training_trace(resnet50(), 16, "tf32");
+  const Trace back = trace_from_json(trace_to_json(t), "roundtrip");
+  ASSERT_EQ(back.ops.size(), t.ops.size());
+  EXPECT_DOUBLE_EQ(back.total_flops(), t.total_flops());
+  EXPECT_EQ(back.ops.back().name, t.ops.back().name);
+}
+
+TEST(TraceIo, ReportsEveryProblem) {
+  try {
+    load_trace_file(kData + "/bad/bad_trace.json");
+    FAIL() << "expected a TraceError";
+  } catch (const TraceError& e) {
+    std::vector<std::string> pointers;
+    for (const auto& d : e.diagnostics()) pointers.push_back(d.pointer);
+    EXPECT_EQ(pointers, (std::vector<std::string>{"/ops/0/kind", "/ops/1/deps/0"}));
+  }
+}
+
+TEST(TraceIo, RejectsOtherVersionsAndDuplicates) {
+  Json t = trace_to_json(generate_training_trace(resnet50(), 1, "fp32"));
+  t["version"] = 99;
+  t["ops"][1]["id"] = 0;
+  try {
+    trace_from_json(t, "x.json");
+    FAIL() << "expected a TraceError";
+  } catch (const TraceError& e) {
+    ASSERT_GE(e.diagnostics().size(), 2u);
+    EXPECT_EQ(e.diagnostics()[0].pointer, "/version");
+    EXPECT_EQ(e.diagnostics()[1].pointer, "/ops/1/id");
+  }
+}
+
+}  // namespace
+}  // namespace aisim
