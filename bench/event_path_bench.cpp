@@ -6,8 +6,8 @@
 // SimGrid allows one engine per process, so main() creates it once and each benchmark runs its
 // actors to completion with Engine::run().
 #include <benchmark/benchmark.h>
-
 #include <simgrid/plugins/energy.h>
+
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
 

@@ -15,17 +15,17 @@ enum class LayerKind { kConv, kLinear, kBatchNorm, kRelu, kAdd, kMaxPool, kAvgPo
 struct Layer {
   std::string name;
   LayerKind kind = LayerKind::kConv;
-  std::int64_t params = 0;          // trainable parameters (elements)
-  double forward_macs = 0;          // multiply-accumulates per sample (conv / linear only)
-  double forward_flops = 0;         // other arithmetic per sample (norms, activations, pooling)
-  double input_elements = 0;        // per sample, summed over inputs
-  double output_elements = 0;       // per sample
-  bool needs_input_grad = true;     // false for the first layer: no gradient w.r.t. the image
+  std::int64_t params = 0;       // trainable parameters (elements)
+  double forward_macs = 0;       // multiply-accumulates per sample (conv / linear only)
+  double forward_flops = 0;      // other arithmetic per sample (norms, activations, pooling)
+  double input_elements = 0;     // per sample, summed over inputs
+  double output_elements = 0;    // per sample
+  bool needs_input_grad = true;  // false for the first layer: no gradient w.r.t. the image
 };
 
 struct Architecture {
   std::string name;
-  std::vector<Layer> layers;           // in forward order
+  std::vector<Layer> layers;             // in forward order
   double input_elements_per_sample = 0;  // the input batch tensor, per sample
   int input_element_bytes = 4;           // as the data loader hands it over (fp32 images)
 

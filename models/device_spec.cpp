@@ -4,10 +4,14 @@ namespace aisim {
 
 std::string_view to_string(DeviceKind kind) {
   switch (kind) {
-    case DeviceKind::kCpu: return "cpu";
-    case DeviceKind::kGpu: return "gpu";
-    case DeviceKind::kTpu: return "tpu";
-    case DeviceKind::kNpu: return "npu";
+    case DeviceKind::kCpu:
+      return "cpu";
+    case DeviceKind::kGpu:
+      return "gpu";
+    case DeviceKind::kTpu:
+      return "tpu";
+    case DeviceKind::kNpu:
+      return "npu";
   }
   return "?";
 }

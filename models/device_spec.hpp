@@ -17,7 +17,7 @@ std::string_view to_string(DeviceKind kind);
 std::optional<DeviceKind> device_kind_from_string(std::string_view name);
 
 struct DeviceSpec {
-  std::string name;   // unique in the config, e.g. "a100"
+  std::string name;  // unique in the config, e.g. "a100"
   DeviceKind kind = DeviceKind::kGpu;
   std::string model;  // marketing name, e.g. "NVIDIA A100 SXM4 80GB"
   int cores = 1;      // CPU cores (host); 1 for accelerators (one compute engine modelled)

@@ -80,7 +80,8 @@ std::optional<Json> read_json_file(const std::string& path, DiagnosticSink& sink
     std::string what = e.what();
     // Keep nlohmann's description but drop its "[json.exception.parse_error.101] parse error at
     // line L, column C: " prefix, which we restate in our own form.
-    if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    if (const auto colon = what.find(": "); colon != std::string::npos)
+      what = what.substr(colon + 2);
     sink.add("", "malformed JSON at line " + std::to_string(line) + ", column " +
                      std::to_string(column) + ": " + what);
     return std::nullopt;
@@ -231,7 +232,9 @@ const Json* JsonObjectReader::array(std::string_view key, Presence presence) {
   return value;
 }
 
-const Json* JsonObjectReader::any(std::string_view key) { return member(key, Presence::kOptional); }
+const Json* JsonObjectReader::any(std::string_view key) {
+  return member(key, Presence::kOptional);
+}
 
 void JsonObjectReader::finish() {
   if (!object_) return;

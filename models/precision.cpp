@@ -4,10 +4,14 @@ namespace aisim {
 
 std::string_view to_string(Precision precision) {
   switch (precision) {
-    case Precision::kFp32: return "fp32";
-    case Precision::kTf32: return "tf32";
-    case Precision::kFp16: return "fp16";
-    case Precision::kBf16: return "bf16";
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kTf32:
+      return "tf32";
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kBf16:
+      return "bf16";
   }
   return "?";
 }
@@ -24,6 +28,8 @@ int element_bytes(Precision precision) {
   return precision == Precision::kFp16 || precision == Precision::kBf16 ? 2 : 4;
 }
 
-std::string_view precision_names() { return "fp32, tf32, fp16, bf16"; }
+std::string_view precision_names() {
+  return "fp32, tf32, fp16, bf16";
+}
 
 }  // namespace aisim

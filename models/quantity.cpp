@@ -71,7 +71,8 @@ std::optional<std::pair<Dimension, Scale>> lookup_unit(std::string_view unit) {
     if (unit == base.symbol) return std::pair{base.dimension, base.scale};
   }
   for (const auto& prefix : kPrefixes) {
-    if (unit.size() <= prefix.symbol.size() || unit.substr(0, prefix.symbol.size()) != prefix.symbol)
+    if (unit.size() <= prefix.symbol.size() ||
+        unit.substr(0, prefix.symbol.size()) != prefix.symbol)
       continue;
     const auto rest = unit.substr(prefix.symbol.size());
     for (const auto& base : kBaseUnits) {
@@ -88,26 +89,40 @@ std::optional<std::pair<Dimension, Scale>> lookup_unit(std::string_view unit) {
 
 std::string_view base_unit(Dimension dimension) {
   switch (dimension) {
-    case Dimension::kTime: return "s";
-    case Dimension::kBytes: return "B";
-    case Dimension::kBandwidth: return "B/s";
-    case Dimension::kFlopRate: return "FLOPS";
-    case Dimension::kPower: return "W";
-    case Dimension::kFrequency: return "Hz";
-    case Dimension::kEnergy: return "J";
+    case Dimension::kTime:
+      return "s";
+    case Dimension::kBytes:
+      return "B";
+    case Dimension::kBandwidth:
+      return "B/s";
+    case Dimension::kFlopRate:
+      return "FLOPS";
+    case Dimension::kPower:
+      return "W";
+    case Dimension::kFrequency:
+      return "Hz";
+    case Dimension::kEnergy:
+      return "J";
   }
   return "?";
 }
 
 std::string_view example_quantity(Dimension dimension) {
   switch (dimension) {
-    case Dimension::kTime: return "5 us";
-    case Dimension::kBytes: return "80 GiB";
-    case Dimension::kBandwidth: return "2039 GB/s";
-    case Dimension::kFlopRate: return "312 TFLOPS";
-    case Dimension::kPower: return "400 W";
-    case Dimension::kFrequency: return "1.41 GHz";
-    case Dimension::kEnergy: return "3.6 kJ";
+    case Dimension::kTime:
+      return "5 us";
+    case Dimension::kBytes:
+      return "80 GiB";
+    case Dimension::kBandwidth:
+      return "2039 GB/s";
+    case Dimension::kFlopRate:
+      return "312 TFLOPS";
+    case Dimension::kPower:
+      return "400 W";
+    case Dimension::kFrequency:
+      return "1.41 GHz";
+    case Dimension::kEnergy:
+      return "3.6 kJ";
   }
   return "?";
 }
@@ -123,7 +138,8 @@ std::optional<ParsedQuantity> parse_quantity(std::string_view text) {
   std::string_view unit(end, static_cast<size_t>(text.data() + text.size() - end));
   while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
   while (!unit.empty() && unit.back() == ' ') unit.remove_suffix(1);
-  if (unit.empty()) return std::nullopt;  // a string must say its unit; plain numbers are JSON numbers
+  if (unit.empty())
+    return std::nullopt;  // a string must say its unit; plain numbers are JSON numbers
   const auto found = lookup_unit(unit);
   if (!found) return std::nullopt;
   const double value = found->second.apply(number);
@@ -132,9 +148,15 @@ std::optional<ParsedQuantity> parse_quantity(std::string_view text) {
 }
 
 std::string format_quantity(double value, Dimension dimension) {
-  static constexpr std::array<std::pair<double, std::string_view>, 9> kScales{{
-      {1e15, "P"}, {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"},
-      {1.0, ""}, {1e-3, "m"}, {1e-6, "u"}, {1e-9, "n"}}};
+  static constexpr std::array<std::pair<double, std::string_view>, 9> kScales{{{1e15, "P"},
+                                                                               {1e12, "T"},
+                                                                               {1e9, "G"},
+                                                                               {1e6, "M"},
+                                                                               {1e3, "k"},
+                                                                               {1.0, ""},
+                                                                               {1e-3, "m"},
+                                                                               {1e-6, "u"},
+                                                                               {1e-9, "n"}}};
   const double magnitude = std::fabs(value);
   std::string_view prefix;
   double scale = 1.0;
@@ -152,9 +174,9 @@ std::string format_quantity(double value, Dimension dimension) {
     }
   }
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.4g %.*s%.*s", value / scale, static_cast<int>(prefix.size()),
-                prefix.data(), static_cast<int>(base_unit(dimension).size()),
-                base_unit(dimension).data());
+  std::snprintf(buffer, sizeof buffer, "%.4g %.*s%.*s", value / scale,
+                static_cast<int>(prefix.size()), prefix.data(),
+                static_cast<int>(base_unit(dimension).size()), base_unit(dimension).data());
   return buffer;
 }
 

@@ -136,9 +136,13 @@ double Architecture::forward_macs_per_sample() const {
   return total;
 }
 
-std::string_view architecture_names() { return "resnet50"; }
+std::string_view architecture_names() {
+  return "resnet50";
+}
 
-bool has_architecture(std::string_view name) { return name == "resnet50"; }
+bool has_architecture(std::string_view name) {
+  return name == "resnet50";
+}
 
 Architecture architecture_by_name(std::string_view name) {
   if (name == "resnet50") return resnet50();

@@ -34,7 +34,9 @@ class PolicyRegistry {
   }
   bool contains(const std::string& name) const { return entries_.count(name) > 0; }
   // Requires contains(name): config validation checks names before anything is built.
-  std::unique_ptr<Policy> create(const std::string& name) const { return entries_.at(name).factory(); }
+  std::unique_ptr<Policy> create(const std::string& name) const {
+    return entries_.at(name).factory();
+  }
   // Sorted names (std::map order).
   std::vector<std::string> names() const {
     std::vector<std::string> out;

@@ -15,11 +15,11 @@ namespace {
 constexpr std::int64_t kMaxInt32 = std::numeric_limits<std::int32_t>::max();
 
 // Defaults for optional device parameters; docs/config.md gives the source of each.
-constexpr double kDefaultLaunchLatencyS = 5e-6;    // HTA docs: kernel launch 5-20 us CPU side
-constexpr double kDefaultKernelOverheadS = 1e-6;   // CUDA Graphs blog: ~0.5-1 us gap per kernel
-constexpr double kDefaultMallocLatencyS = 10e-6;   // Cytnx PR #850: malloc+kernel+free ~14 us
+constexpr double kDefaultLaunchLatencyS = 5e-6;   // HTA docs: kernel launch 5-20 us CPU side
+constexpr double kDefaultKernelOverheadS = 1e-6;  // CUDA Graphs blog: ~0.5-1 us gap per kernel
+constexpr double kDefaultMallocLatencyS = 10e-6;  // Cytnx PR #850: malloc+kernel+free ~14 us
 constexpr double kDefaultFreeLatencyS = 10e-6;
-constexpr double kDefaultContextSwitchS = 2e-6;    // lmbench lat_ctx / pipe ping-pong 1.1-2.4 us
+constexpr double kDefaultContextSwitchS = 2e-6;  // lmbench lat_ctx / pipe ping-pong 1.1-2.4 us
 constexpr double kDefaultFrameworkOverheadS = 10e-6;
 
 std::string list(const std::vector<std::string>& names) {
@@ -43,7 +43,9 @@ void read_peak_flops(JsonObjectReader& r, DeviceSpec& device, DiagnosticSink& si
       sink.add(at, expected + ", got " + value->dump());
     return;
   }
-  if (value->empty()) sink.add(at, "expected at least one precision (" + std::string(precision_names()) + "), got {}");
+  if (value->empty())
+    sink.add(at,
+             "expected at least one precision (" + std::string(precision_names()) + "), got {}");
   for (const auto& [key, v] : value->items()) {
     const auto precision = precision_from_string(key);
     if (!precision) {
@@ -73,23 +75,31 @@ DeviceSpec read_device(const Json& value, const std::string& at, DiagnosticSink&
   d.model = r.string_or("model", "");
   d.cores = static_cast<int>(r.integer_or("cores", 1, 1, 4096));
   read_peak_flops(r, d, sink);
-  d.memory_capacity_bytes = r.quantity("memory_capacity", Dimension::kBytes, Presence::kRequired).value_or(0);
+  d.memory_capacity_bytes =
+      r.quantity("memory_capacity", Dimension::kBytes, Presence::kRequired).value_or(0);
   d.memory_bandwidth_bytes_per_s =
       r.quantity("memory_bandwidth", Dimension::kBandwidth, Presence::kRequired).value_or(0);
   d.compute_efficiency = r.number_or("compute_efficiency", 1.0, 1e-3, 1.0);
   d.memory_efficiency = r.number_or("memory_efficiency", 1.0, 1e-3, 1.0);
-  d.launch_latency_s = r.quantity_or("launch_latency", Dimension::kTime, kDefaultLaunchLatencyS, Sign::kNonNegative);
-  d.kernel_overhead_s = r.quantity_or("kernel_overhead", Dimension::kTime, kDefaultKernelOverheadS, Sign::kNonNegative);
-  d.malloc_latency_s = r.quantity_or("malloc_latency", Dimension::kTime, kDefaultMallocLatencyS, Sign::kNonNegative);
-  d.free_latency_s = r.quantity_or("free_latency", Dimension::kTime, kDefaultFreeLatencyS, Sign::kNonNegative);
-  d.context_switch_s = r.quantity_or("context_switch", Dimension::kTime, kDefaultContextSwitchS, Sign::kNonNegative);
-  const auto idle = r.quantity("idle_power", Dimension::kPower, Presence::kRequired, Sign::kNonNegative);
+  d.launch_latency_s =
+      r.quantity_or("launch_latency", Dimension::kTime, kDefaultLaunchLatencyS, Sign::kNonNegative);
+  d.kernel_overhead_s = r.quantity_or("kernel_overhead", Dimension::kTime, kDefaultKernelOverheadS,
+                                      Sign::kNonNegative);
+  d.malloc_latency_s =
+      r.quantity_or("malloc_latency", Dimension::kTime, kDefaultMallocLatencyS, Sign::kNonNegative);
+  d.free_latency_s =
+      r.quantity_or("free_latency", Dimension::kTime, kDefaultFreeLatencyS, Sign::kNonNegative);
+  d.context_switch_s =
+      r.quantity_or("context_switch", Dimension::kTime, kDefaultContextSwitchS, Sign::kNonNegative);
+  const auto idle =
+      r.quantity("idle_power", Dimension::kPower, Presence::kRequired, Sign::kNonNegative);
   const auto busy = r.quantity("busy_power", Dimension::kPower, Presence::kRequired);
   d.idle_power_w = idle.value_or(0);
   d.busy_power_w = busy.value_or(0);
   if (idle && busy && *busy < *idle)
-    sink.add(r.child("busy_power"), "expected busy_power >= idle_power (" + format_quantity(*idle, Dimension::kPower) +
-                                        "), got " + format_quantity(*busy, Dimension::kPower));
+    sink.add(r.child("busy_power"), "expected busy_power >= idle_power (" +
+                                        format_quantity(*idle, Dimension::kPower) + "), got " +
+                                        format_quantity(*busy, Dimension::kPower));
   r.any("source");  // free-form citation(s), kept in the config echo
   r.finish();
   return d;
@@ -103,14 +113,17 @@ LinkSpec read_link(const Json& value, const std::string& at, DiagnosticSink& sin
   l.kind = r.string_or("kind", "pcie");
   if (const Json* ends = r.array("endpoints", Presence::kRequired)) {
     if (ends->size() != 2 || !(*ends)[0].is_string() || !(*ends)[1].is_string())
-      sink.add(r.child("endpoints"), "expected two device names like [\"xeon\", \"a100\"], got " + ends->dump());
+      sink.add(r.child("endpoints"),
+               "expected two device names like [\"xeon\", \"a100\"], got " + ends->dump());
     else {
       l.endpoint_a = (*ends)[0].get<std::string>();
       l.endpoint_b = (*ends)[1].get<std::string>();
     }
   }
-  l.bandwidth_bytes_per_s = r.quantity("bandwidth", Dimension::kBandwidth, Presence::kRequired).value_or(0);
-  l.latency_s = r.quantity("latency", Dimension::kTime, Presence::kRequired, Sign::kNonNegative).value_or(0);
+  l.bandwidth_bytes_per_s =
+      r.quantity("bandwidth", Dimension::kBandwidth, Presence::kRequired).value_or(0);
+  l.latency_s =
+      r.quantity("latency", Dimension::kTime, Presence::kRequired, Sign::kNonNegative).value_or(0);
   r.any("source");
   r.finish();
   return l;
@@ -128,8 +141,8 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
   if (model) {
     j.model = *model;
     if (!has_architecture(j.model))
-      sink.add(r.child("model"), "unknown model \"" + j.model + "\"; valid: " +
-                                     std::string(architecture_names()));
+      sink.add(r.child("model"),
+               "unknown model \"" + j.model + "\"; valid: " + std::string(architecture_names()));
   }
   if (trace) {
     const std::filesystem::path p(*trace);
@@ -138,18 +151,21 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
   j.name = r.string_or("name", model.value_or("job"));
   // A trace carries its own batch size; a job that also gives one must agree (checked on load).
   j.batch_size = static_cast<int>(
-      r.integer("batch_size", model ? Presence::kRequired : Presence::kOptional, 1, 1 << 20).value_or(0));
+      r.integer("batch_size", model ? Presence::kRequired : Presence::kOptional, 1, 1 << 20)
+          .value_or(0));
   // 0 marks "invalid, already reported", so later checks do not report it again.
-  j.iterations = static_cast<int>(r.integer("iterations", Presence::kRequired, 1, kMaxInt32).value_or(0));
-  j.dataset_size =
-      r.integer("dataset_size", Presence::kRequired, 1, std::numeric_limits<std::int64_t>::max() / 2).value_or(1);
+  j.iterations =
+      static_cast<int>(r.integer("iterations", Presence::kRequired, 1, kMaxInt32).value_or(0));
+  j.dataset_size = r.integer("dataset_size", Presence::kRequired, 1,
+                             std::numeric_limits<std::int64_t>::max() / 2)
+                       .value_or(1);
   j.device = r.string("device", Presence::kRequired).value_or("");
   j.precision = r.string_or("precision", "fp32");
   if (!is_training_precision(j.precision))
-    sink.add(r.child("precision"), "unknown precision \"" + j.precision + "\"; valid: " +
-                                       std::string(training_precision_names()));
-  j.framework_overhead_s =
-      r.quantity_or("framework_overhead", Dimension::kTime, kDefaultFrameworkOverheadS, Sign::kNonNegative);
+    sink.add(r.child("precision"), "unknown precision \"" + j.precision +
+                                       "\"; valid: " + std::string(training_precision_names()));
+  j.framework_overhead_s = r.quantity_or("framework_overhead", Dimension::kTime,
+                                         kDefaultFrameworkOverheadS, Sign::kNonNegative);
   r.finish();
   return j;
 }
@@ -166,11 +182,13 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
   for (size_t i = 0; i < c.devices.size(); ++i) {
     const auto& d = c.devices[i];
     if (!d.name.empty() && !names.insert(d.name).second)
-      sink.add("/devices/" + std::to_string(i) + "/name", "duplicate device name \"" + d.name + "\"");
+      sink.add("/devices/" + std::to_string(i) + "/name",
+               "duplicate device name \"" + d.name + "\"");
     if (d.kind == DeviceKind::kCpu) ++cpus;
   }
   if (!c.devices.empty() && cpus != 1)
-    sink.add("/devices", "expected exactly one device of kind \"cpu\" (the host), got " + std::to_string(cpus));
+    sink.add("/devices",
+             "expected exactly one device of kind \"cpu\" (the host), got " + std::to_string(cpus));
   const int host = cpus == 1 ? c.host_index() : -1;
 
   std::set<std::string> link_names;
@@ -182,10 +200,12 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
     for (int e = 0; e < 2; ++e) {
       const auto& end = e == 0 ? l.endpoint_a : l.endpoint_b;
       if (!end.empty() && c.device_index(end) < 0)
-        sink.add(at + "/endpoints/" + std::to_string(e), "unknown device \"" + end + "\"; devices: " + list({names.begin(), names.end()}));
+        sink.add(at + "/endpoints/" + std::to_string(e),
+                 "unknown device \"" + end + "\"; devices: " + list({names.begin(), names.end()}));
     }
     if (!l.endpoint_a.empty() && l.endpoint_a == l.endpoint_b)
-      sink.add(at + "/endpoints", "a link must join two different devices, got \"" + l.endpoint_a + "\" twice");
+      sink.add(at + "/endpoints",
+               "a link must join two different devices, got \"" + l.endpoint_a + "\" twice");
   }
 
   for (size_t i = 0; i < c.jobs.size(); ++i) {
@@ -193,7 +213,8 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
     const std::string at = "/jobs/" + std::to_string(i);
     const int dev = c.device_index(j.device);
     if (!j.device.empty() && dev < 0) {
-      sink.add(at + "/device", "unknown device \"" + j.device + "\"; devices: " + list({names.begin(), names.end()}));
+      sink.add(at + "/device", "unknown device \"" + j.device +
+                                   "\"; devices: " + list({names.begin(), names.end()}));
       continue;
     }
     if (dev < 0) continue;
@@ -212,13 +233,15 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
                (l.endpoint_b == d.name && l.endpoint_a == c.devices[host].name);
       });
       if (!linked)
-        sink.add(at + "/device", "no link joins \"" + d.name + "\" to the host \"" + c.devices[host].name +
+        sink.add(at + "/device", "no link joins \"" + d.name + "\" to the host \"" +
+                                     c.devices[host].name +
                                      "\" (input batches cross it); add one under /links");
     }
     if (!j.model.empty() && is_training_precision(j.precision)) {
-      const Precision p = j.precision == "tf32" ? Precision::kTf32
-                          : j.precision == "amp" ? Precision::kFp16
-                          : j.precision == "bf16" ? Precision::kBf16 : Precision::kFp32;
+      const Precision p = j.precision == "tf32"   ? Precision::kTf32
+                          : j.precision == "amp"  ? Precision::kFp16
+                          : j.precision == "bf16" ? Precision::kBf16
+                                                  : Precision::kFp32;
       if (d.peak_flops.count(p) == 0 && d.peak_flops.count(Precision::kFp32) == 0)
         sink.add(at + "/precision", "device \"" + d.name + "\" lists no peak_flops for " +
                                         std::string(to_string(p)) + " (nor fp32)");
@@ -252,7 +275,8 @@ Config config_from_json(const Json& document, const std::string& path) {
   JsonObjectReader top(document, "", sink);
 
   if (const Json* devices = top.array("devices", Presence::kRequired)) {
-    if (devices->empty()) sink.add("/devices", "expected at least a host CPU and one accelerator, got []");
+    if (devices->empty())
+      sink.add("/devices", "expected at least a host CPU and one accelerator, got []");
     for (size_t i = 0; i < devices->size(); ++i)
       c.devices.push_back(read_device((*devices)[i], json_pointer_child("/devices", i), sink));
   }
@@ -262,11 +286,13 @@ Config config_from_json(const Json& document, const std::string& path) {
   }
   if (const Json* run = top.object("run", Presence::kOptional)) {
     JsonObjectReader r(*run, "/run", sink);
-    c.run.seed = static_cast<std::uint64_t>(r.integer_or("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+    c.run.seed = static_cast<std::uint64_t>(
+        r.integer_or("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
     // An invalid value (already reported) becomes 0 so that no job is also reported for it.
     const bool has_warmup = r.has("warmup_iterations");
-    c.run.warmup_iterations = static_cast<int>(
-        r.integer("warmup_iterations", Presence::kOptional, 0, kMaxInt32).value_or(has_warmup ? 0 : 1));
+    c.run.warmup_iterations =
+        static_cast<int>(r.integer("warmup_iterations", Presence::kOptional, 0, kMaxInt32)
+                             .value_or(has_warmup ? 0 : 1));
     c.run.output_dir = r.string_or("output_dir", "out");
     c.run.util_window_s = r.quantity_or("util_window", Dimension::kTime, 0.1);
     r.finish();
@@ -282,11 +308,13 @@ Config config_from_json(const Json& document, const std::string& path) {
     JsonObjectReader r(*policies, "/policies", sink);
     if (const auto s = r.string("scheduler", Presence::kRequired)) {
       c.policies.scheduler = *s;
-      check_policy(*s, SchedulerRegistry::instance().names(), "/policies/scheduler", "scheduler", sink);
+      check_policy(*s, SchedulerRegistry::instance().names(), "/policies/scheduler", "scheduler",
+                   sink);
     }
     if (const auto m = r.string("memory", Presence::kRequired)) {
       c.policies.memory = *m;
-      check_policy(*m, MemoryRegistry::instance().names(), "/policies/memory", "memory policy", sink);
+      check_policy(*m, MemoryRegistry::instance().names(), "/policies/memory", "memory policy",
+                   sink);
     }
     r.finish();
   }

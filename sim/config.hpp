@@ -28,8 +28,8 @@ struct JobSpec {
   std::int64_t dataset_size = 0;  // samples per epoch
   int iterations = 0;             // simulated iterations, warm-up included
   std::string device;
-  std::string precision;             // training recipe for generated traces
-  double framework_overhead_s = 0;   // host time per op before the launch call (eager dispatch)
+  std::string precision;            // training recipe for generated traces
+  double framework_overhead_s = 0;  // host time per op before the launch call (eager dispatch)
 };
 
 struct PolicySpec {
@@ -52,7 +52,7 @@ struct Config {
   PolicySpec policies;
   RunSpec run;
 
-  int host_index() const;                        // the one CPU device
+  int host_index() const;                           // the one CPU device
   int device_index(const std::string& name) const;  // -1 if unknown
   // Every resolved value (defaults applied, quantities in SI units), echoed into the report.
   Json resolved() const;

@@ -10,13 +10,20 @@ namespace s4u = simgrid::s4u;
 
 DeviceEngine::DeviceEngine(DeviceId id, s4u::Host* host, NodeState& node, MetricsCollector& metrics,
                            HostCpu& cpu)
-    : id_(id), host_(host), node_(node), metrics_(metrics), cpu_(cpu), work_(s4u::Semaphore::create(0)) {}
+    : id_(id),
+      host_(host),
+      node_(node),
+      metrics_(metrics),
+      cpu_(cpu),
+      work_(s4u::Semaphore::create(0)) {}
 
 void DeviceEngine::start() {
   s4u::Actor::create(host_->get_name() + "/stream0", host_, [this] { run(); })->daemonize();
 }
 
-void DeviceEngine::set_depth() { node_.devices[id_].queue_depth = queue_.size() + (busy_ ? 1 : 0); }
+void DeviceEngine::set_depth() {
+  node_.devices[id_].queue_depth = queue_.size() + (busy_ ? 1 : 0);
+}
 
 void DeviceEngine::submit(double duration_s) {
   queue_.push_back(duration_s);

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <deque>
-#include <vector>
-
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
+#include <vector>
 
 #include "policies/node_state.hpp"
 #include "sim/host_cpu.hpp"

@@ -9,10 +9,9 @@
 
 #include <deque>
 #include <memory>
+#include <simgrid/s4u/Semaphore.hpp>
 #include <string>
 #include <vector>
-
-#include <simgrid/s4u/Semaphore.hpp>
 
 #include "models/device_spec.hpp"
 #include "policies/node_state.hpp"
@@ -23,14 +22,15 @@ namespace aisim {
 
 struct SimThread {
   ThreadView view;
-  CoreId core = kNone;          // the core it holds, kNone while blocked or queued
-  double runnable_since_s = 0;  // when it last became runnable
+  CoreId core = kNone;                 // the core it holds, kNone while blocked or queued
+  double runnable_since_s = 0;         // when it last became runnable
   simgrid::s4u::SemaphorePtr granted;  // released when the thread is given a core
 };
 
 class HostCpu {
  public:
-  HostCpu(const DeviceSpec& spec, SchedulerPolicy& policy, NodeState& node, MetricsCollector& metrics);
+  HostCpu(const DeviceSpec& spec, SchedulerPolicy& policy, NodeState& node,
+          MetricsCollector& metrics);
 
   SimThread& add_thread(std::string name, int nice);
 

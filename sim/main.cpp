@@ -1,9 +1,8 @@
 // The aisim command line. Parses options, validates the config and its workloads (nothing is
 // written if they are bad), runs one simulation and writes its report. Typed errors end here
 // and become exit codes: 2 bad input, 3 simulated out-of-memory, 1 internal error.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "models/errors.hpp"
 #include "policies/memory/memory_policy.hpp"
@@ -26,8 +25,9 @@ void list_policies(const char* family, std::ostream& out) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"aisim: a discrete-event simulator of a heterogeneous AI node (CPU, GPU, TPU, NPU)\n"
-               "running deep-learning training under OS scheduler and memory-manager policies."};
+  CLI::App app{
+      "aisim: a discrete-event simulator of a heterogeneous AI node (CPU, GPU, TPU, NPU)\n"
+      "running deep-learning training under OS scheduler and memory-manager policies."};
   app.set_version_flag("--version", std::string("aisim ") + std::string(aisim::aisim_version()));
   std::string config_path, output_dir;
   bool quiet = false, list = false;
@@ -39,8 +39,9 @@ int run(int argc, char** argv) {
   app.add_flag("--list-policies", list, "list the scheduler and memory policies with descriptions");
   app.add_option("--simgrid-cfg", simgrid_cfg,
                  "pass a setting to SimGrid, e.g. --simgrid-cfg surf/precision:1e-9 (repeatable)");
-  app.footer("Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
-             "3 simulated out-of-memory.");
+  app.footer(
+      "Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
+      "3 simulated out-of-memory.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -59,7 +60,8 @@ int run(int argc, char** argv) {
   const aisim::Config config = aisim::load_config(config_path);
   const auto traces = aisim::load_workloads(config);
   const aisim::Json report = aisim::run_simulation(config, traces, {simgrid_cfg});
-  const std::string path = aisim::write_report(report, output_dir.empty() ? config.run.output_dir : output_dir);
+  const std::string path =
+      aisim::write_report(report, output_dir.empty() ? config.run.output_dir : output_dir);
   if (!quiet) {
     aisim::print_summary(report, std::cout);
     std::cout << "report: " << path << "\n";

@@ -50,7 +50,8 @@ void MetricsCollector::job_warmed_up(int job, double now_s) {
 
 void MetricsCollector::thread_switched_in(double runnable_s, double run_s) {
   ++switches_total_;
-  if (window_started() && runnable_s >= window_start_s_) switch_latency_s_.push_back(run_s - runnable_s);
+  if (window_started() && runnable_s >= window_start_s_)
+    switch_latency_s_.push_back(run_s - runnable_s);
 }
 
 void MetricsCollector::iteration_done(int job, double now_s, int samples) {

@@ -63,7 +63,9 @@ class MetricsCollector {
   void kernel_ran(int device, double start_s, double end_s) {
     devices_[device].add(start_s, end_s, clip_s());
   }
-  void core_busy(int core, double start_s, double end_s) { cores_[core].add(start_s, end_s, clip_s()); }
+  void core_busy(int core, double start_s, double end_s) {
+    cores_[core].add(start_s, end_s, clip_s());
+  }
   // A thread became runnable at `runnable_s` and started running (switch cost paid) at `run_s`.
   void thread_switched_in(double runnable_s, double run_s);
   void iteration_done(int job, double now_s, int samples);

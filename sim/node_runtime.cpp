@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <simgrid/plugins/energy.h>
+
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
@@ -16,16 +17,20 @@ struct NodeRuntime::JobPlan {
   const JobSpec* spec = nullptr;
   const Trace* trace = nullptr;
   DeviceId device = kNone;
-  double host_time_per_op_s = 0;           // framework dispatch + launch call
-  std::vector<double> kernel_duration_s;   // per op, from the device's cost model
-  double input_bytes = 0;                  // one batch, host to device
+  double host_time_per_op_s = 0;          // framework dispatch + launch call
+  std::vector<double> kernel_duration_s;  // per op, from the device's cost model
+  double input_bytes = 0;                 // one batch, host to device
   int batch_size = 0;
 };
 
 NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
                          const std::vector<Trace>& traces, SchedulerPolicy& scheduler,
                          MemoryPolicy& memory, MetricsCollector& metrics)
-    : config_(config), platform_(platform), scheduler_(scheduler), memory_(memory), metrics_(metrics) {
+    : config_(config),
+      platform_(platform),
+      scheduler_(scheduler),
+      memory_(memory),
+      metrics_(metrics) {
   const int host = config.host_index();
   cpu_ = std::make_unique<HostCpu>(config.devices[host], scheduler_, node_, metrics_);
   std::vector<double> capacities;
@@ -37,8 +42,9 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
   for (size_t i = 0; i < config.devices.size(); ++i) {
     engines_.push_back(static_cast<int>(i) == host
                            ? nullptr
-                           : std::make_unique<DeviceEngine>(static_cast<DeviceId>(i), platform.hosts[i],
-                                                            node_, metrics_, *cpu_));
+                           : std::make_unique<DeviceEngine>(static_cast<DeviceId>(i),
+                                                            platform.hosts[i], node_, metrics_,
+                                                            *cpu_));
   }
   for (size_t j = 0; j < config.jobs.size(); ++j) {
     JobPlan plan;
@@ -64,7 +70,8 @@ void NodeRuntime::start() {
     if (engine) engine->start();
   const auto host = platform_.hosts[config_.host_index()];
   for (size_t j = 0; j < plans_.size(); ++j)
-    s4u::Actor::create(plans_[j].spec->name + "/dispatch", host, [this, j] { dispatch(static_cast<int>(j)); });
+    s4u::Actor::create(plans_[j].spec->name + "/dispatch", host,
+                       [this, j] { dispatch(static_cast<int>(j)); });
 }
 
 void NodeRuntime::on_job_warmed_up(int job) {
@@ -124,7 +131,8 @@ void NodeRuntime::dispatch(int job) {
     engine.synchronize(thread);
     if (plan.input_bytes > 0) {
       const TensorId input_id = (static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it);
-      const ReleaseResult released = memory_.release(plan.device, input_id, s4u::Engine::get_clock());
+      const ReleaseResult released =
+          memory_.release(plan.device, input_id, s4u::Engine::get_clock());
       // cudaFree synchronizes the device; the stream is already idle here.
       cpu_->compute(thread, released.device_frees * device.free_latency_s);
     }

@@ -1,6 +1,7 @@
 #include "sim/platform.hpp"
 
 #include <fmt/format.h>
+
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
@@ -17,11 +18,11 @@ Platform build_platform(const Config& config) {
     // Energy plugin: idle watts when nothing runs, epsilon (first core busy) and all-cores-busy
     // watts. An accelerator is one compute engine, so busy = the config's busy power. For the
     // host, epsilon = idle: power rises linearly with the number of busy cores.
-    host->set_property("wattage_per_state", fmt::format("{}:{}:{}", device.idle_power_w,
-                                                        device.kind == DeviceKind::kCpu
-                                                            ? device.idle_power_w
-                                                            : device.busy_power_w,
-                                                        device.busy_power_w));
+    host->set_property(
+        "wattage_per_state",
+        fmt::format("{}:{}:{}", device.idle_power_w,
+                    device.kind == DeviceKind::kCpu ? device.idle_power_w : device.busy_power_w,
+                    device.busy_power_w));
     host->set_property("wattage_off", "0");
     platform.hosts.push_back(host);
   }

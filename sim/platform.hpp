@@ -2,9 +2,8 @@
 // host with its cores), one link per config link, routes between linked devices.
 #pragma once
 
-#include <vector>
-
 #include <simgrid/s4u/Host.hpp>
+#include <vector>
 
 #include "sim/config.hpp"
 

@@ -1,11 +1,11 @@
 #include "sim/report.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace aisim {
 
@@ -24,25 +24,28 @@ void print_summary(const Json& report, std::ostream& out) {
   out << fmt::format("aisim {}  config {}  policies scheduler={} memory={}  seed {}\n",
                      report["aisim_version"].get<std::string>(), cfg["path"].get<std::string>(),
                      cfg["policies"]["scheduler"].get<std::string>(),
-                     cfg["policies"]["memory"].get<std::string>(), report["seed"].get<std::uint64_t>());
+                     cfg["policies"]["memory"].get<std::string>(),
+                     report["seed"].get<std::uint64_t>());
   const auto& sim = report["simulation"];
-  out << fmt::format("simulated {:.6f} s (measured window {:.6f} s after warm-up) in {:.2f} s of wall time\n\n",
-                     sim["simulated_time_s"].get<double>(), sim["window"]["duration_s"].get<double>(),
-                     sim["wall_time_s"].get<double>());
+  out << fmt::format(
+      "simulated {:.6f} s (measured window {:.6f} s after warm-up) in {:.2f} s of wall time\n\n",
+      sim["simulated_time_s"].get<double>(), sim["window"]["duration_s"].get<double>(),
+      sim["wall_time_s"].get<double>());
   out << fmt::format("{:<12} {:<8} {:>6} {:>10} {:>14} {:>16} {:>14}\n", "job", "device", "batch",
                      "iter (ms)", "samples/s", "epoch time (s)", "measured iter");
   for (const auto& j : report["jobs"]) {
     out << fmt::format("{:<12} {:<8} {:>6} {:>10.3f} {:>14.1f} {:>16.1f} {:>14}\n",
                        j["name"].get<std::string>(), j["device"].get<std::string>(),
                        j["batch_size"].get<int>(), j["time_per_iteration_s"].get<double>() * 1e3,
-                       j["throughput_samples_per_s"].get<double>(), j["training_time_s"].get<double>(),
-                       j["measured_iterations"].get<int>());
+                       j["throughput_samples_per_s"].get<double>(),
+                       j["training_time_s"].get<double>(), j["measured_iterations"].get<int>());
   }
-  out << fmt::format("\n{:<10} {:<5} {:>10} {:>14} {:>10}\n", "device", "kind", "util %", "util range %",
-                     "power W");
+  out << fmt::format("\n{:<10} {:<5} {:>10} {:>14} {:>10}\n", "device", "kind", "util %",
+                     "util range %", "power W");
   for (const auto& d : report["devices"]) {
     std::string util = "-", range = "-";
-    if (d.contains("utilization_pct")) util = fmt::format("{:.1f}", d["utilization_pct"].get<double>());
+    if (d.contains("utilization_pct"))
+      util = fmt::format("{:.1f}", d["utilization_pct"].get<double>());
     if (d.contains("utilization_range_pct"))
       range = fmt::format("{:.0f}-{:.0f}", d["utilization_range_pct"][0].get<double>(),
                           d["utilization_range_pct"][1].get<double>());
@@ -51,15 +54,17 @@ void print_summary(const Json& report, std::ostream& out) {
   }
   const auto& host = report["host"];
   const auto& lat = host["context_switch_latency_us"];
-  out << fmt::format("\nhost: cpu utilization {:.2f} %, context-switch latency mean {:.2f} us "
-                     "(p50 {:.2f}, p99 {:.2f}, {} switches)\n",
-                     host["cpu_utilization_pct"].get<double>(), lat["mean"].get<double>(),
-                     lat["p50"].get<double>(), lat["p99"].get<double>(), lat["count"].get<std::uint64_t>());
+  out << fmt::format(
+      "\nhost: cpu utilization {:.2f} %, context-switch latency mean {:.2f} us "
+      "(p50 {:.2f}, p99 {:.2f}, {} switches)\n",
+      host["cpu_utilization_pct"].get<double>(), lat["mean"].get<double>(),
+      lat["p50"].get<double>(), lat["p99"].get<double>(), lat["count"].get<std::uint64_t>());
   out << fmt::format("memory: reuse {:.1f} % of {} allocation requests\n",
                      report["memory"]["memory_reuse_pct"].get<double>(),
                      report["memory"]["allocation_requests"].get<std::uint64_t>());
   out << fmt::format("node: mean power {:.1f} W, energy {:.1f} J over the measured window\n",
-                     report["node"]["power_w"].get<double>(), report["node"]["energy_j"].get<double>());
+                     report["node"]["power_w"].get<double>(),
+                     report["node"]["energy_j"].get<double>());
   for (const auto& j : report["jobs"])
     out << fmt::format("training time of {}: {}\n", j["name"].get<std::string>(),
                        j["training_time_method"].get<std::string>());

@@ -1,11 +1,11 @@
 #include "sim/simulation.hpp"
 
+#include <fmt/format.h>
+#include <simgrid/plugins/energy.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-
-#include <fmt/format.h>
-#include <simgrid/plugins/energy.h>
 #include <simgrid/s4u/Engine.hpp>
 
 #include "models/architecture.hpp"
@@ -20,7 +20,9 @@
 
 namespace aisim {
 
-std::string_view aisim_version() { return AISIM_VERSION; }
+std::string_view aisim_version() {
+  return AISIM_VERSION;
+}
 
 std::vector<Trace> load_workloads(const Config& config) {
   std::vector<Trace> traces;
@@ -28,14 +30,16 @@ std::vector<Trace> load_workloads(const Config& config) {
   for (size_t j = 0; j < config.jobs.size(); ++j) {
     const JobSpec& job = config.jobs[j];
     if (!job.model.empty()) {
-      traces.push_back(generate_training_trace(architecture_by_name(job.model), job.batch_size, job.precision));
+      traces.push_back(
+          generate_training_trace(architecture_by_name(job.model), job.batch_size, job.precision));
       continue;
     }
     Trace trace = load_trace_file(job.trace_path);
     if (job.batch_size != 0 && job.batch_size != trace.metadata.batch_size)
       sink.add("/jobs/" + std::to_string(j) + "/batch_size",
                "expected the batch size of trace " + job.trace_path + " (" +
-                   std::to_string(trace.metadata.batch_size) + "), got " + std::to_string(job.batch_size));
+                   std::to_string(trace.metadata.batch_size) + "), got " +
+                   std::to_string(job.batch_size));
     traces.push_back(std::move(trace));
   }
   sink.throw_if_any<ConfigError>();
@@ -48,8 +52,11 @@ Json device_report(const Config& config, int d, const MetricsCollector& metrics,
                    double energy_j, const Json& memory_usage) {
   const auto& spec = config.devices[d];
   const auto& busy = metrics.device(d);
-  Json j{{"name", spec.name}, {"kind", to_string(spec.kind)}, {"model", spec.model},
-         {"energy_j", energy_j}, {"power_w", window_s > 0 ? energy_j / window_s : 0.0}};
+  Json j{{"name", spec.name},
+         {"kind", to_string(spec.kind)},
+         {"model", spec.model},
+         {"energy_j", energy_j},
+         {"power_w", window_s > 0 ? energy_j / window_s : 0.0}};
   if (spec.kind == DeviceKind::kCpu) return j;
   j["utilization_pct"] = window_s > 0 ? 100.0 * busy.in_window_s() / window_s : 0.0;
   j["busy_time_s"] = busy.in_window_s();
@@ -64,7 +71,8 @@ Json device_report(const Config& config, int d, const MetricsCollector& metrics,
     lo = std::min(lo, pct);
     hi = std::max(hi, pct);
   }
-  j["utilization_series"] = {{"window_s", w}, {"start_s", std::ceil(start / w) * w}, {"values_pct", series}};
+  j["utilization_series"] = {
+      {"window_s", w}, {"start_s", std::ceil(start / w) * w}, {"values_pct", series}};
   if (!series.empty()) j["utilization_range_pct"] = {lo, hi};
   j["memory"] = memory_usage;
   return j;
@@ -96,8 +104,9 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   const Platform platform = build_platform(config);
   auto scheduler = SchedulerRegistry::instance().create(config.policies.scheduler);
   auto memory = MemoryRegistry::instance().create(config.policies.memory);
-  MetricsCollector metrics(static_cast<int>(config.devices.size()), config.devices[config.host_index()].cores,
-                           config.run.util_window_s, static_cast<int>(config.jobs.size()));
+  MetricsCollector metrics(static_cast<int>(config.devices.size()),
+                           config.devices[config.host_index()].cores, config.run.util_window_s,
+                           static_cast<int>(config.jobs.size()));
   NodeRuntime runtime(config, platform, traces, *scheduler, *memory, metrics);
   runtime.start();
   engine.run();
@@ -110,8 +119,8 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   Json devices = Json::array();
   double node_energy = 0;
   for (size_t d = 0; d < config.devices.size(); ++d) {
-    const double energy = sg_host_get_consumed_energy(platform.hosts[d]) -
-                          runtime.window_start_energy_j().at(d);
+    const double energy =
+        sg_host_get_consumed_energy(platform.hosts[d]) - runtime.window_start_energy_j().at(d);
     node_energy += energy;
     const auto usage = memory->usage(static_cast<DeviceId>(d));
     const Json mem{{"peak_allocated_bytes", usage.peak_allocated_bytes},
@@ -148,10 +157,11 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
          {"iterations_per_epoch", iterations_per_epoch},
          {"training_time_s", epoch_s},
          {"training_time_method",
-          extrapolated ? fmt::format("extrapolated: {} measured iterations x {} iterations per epoch "
-                                     "(dataset_size {} / batch {}, last partial batch counted as full)",
-                                     measured, iterations_per_epoch, spec.dataset_size, batch)
-                       : std::string("simulated: the measured iterations cover a full epoch")},
+          extrapolated
+              ? fmt::format("extrapolated: {} measured iterations x {} iterations per epoch "
+                            "(dataset_size {} / batch {}, last partial batch counted as full)",
+                            measured, iterations_per_epoch, spec.dataset_size, batch)
+              : std::string("simulated: the measured iterations cover a full epoch")},
          {"energy_j_per_epoch", node_power * epoch_s}});
   }
 
@@ -159,15 +169,17 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   for (int c = 0; c < metrics.core_count(); ++c) cpu_busy += metrics.core(c).in_window_s();
   const auto latency = summarize_latencies(metrics.switch_latencies_s());
   const auto pct = [](double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; };
-  const Json host{
-      {"cores", metrics.core_count()},
-      {"cpu_utilization_pct", pct(cpu_busy, metrics.core_count() * window_s)},
-      {"context_switch_latency_us",
-       {{"mean", latency.mean_us}, {"p50", latency.p50_us}, {"p99", latency.p99_us},
-        {"max", latency.max_us}, {"count", latency.count}}},
-      {"context_switches", latency.count},
-      {"context_switches_whole_run", metrics.switches_total()},
-      {"involuntary_preemptions", 0}};
+  const Json host{{"cores", metrics.core_count()},
+                  {"cpu_utilization_pct", pct(cpu_busy, metrics.core_count() * window_s)},
+                  {"context_switch_latency_us",
+                   {{"mean", latency.mean_us},
+                    {"p50", latency.p50_us},
+                    {"p99", latency.p99_us},
+                    {"max", latency.max_us},
+                    {"count", latency.count}}},
+                  {"context_switches", latency.count},
+                  {"context_switches_whole_run", metrics.switches_total()},
+                  {"involuntary_preemptions", 0}};
   const Json memory_report{
       {"memory_reuse_pct", pct(static_cast<double>(metrics.memory_requests_reused()),
                                static_cast<double>(metrics.memory_requests()))},

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "test_process.hpp"
@@ -19,7 +18,8 @@ const std::string kData = AISIM_TEST_DATA_DIR;
 const std::string kAisim = AISIM_BINARY;
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("aisim_cli_" + name + "_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("aisim_cli_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir;
 }
@@ -36,7 +36,9 @@ struct BadInput {
   std::vector<std::string> expected_lines;  // each stderr line must contain its fragment, in order
 };
 
-void PrintTo(const BadInput& bad, std::ostream* os) { *os << bad.file; }
+void PrintTo(const BadInput& bad, std::ostream* os) {
+  *os << bad.file;
+}
 
 class BadInputTest : public testing::TestWithParam<BadInput> {};
 
@@ -60,15 +62,21 @@ INSTANTIATE_TEST_SUITE_P(
     Classes, BadInputTest,
     testing::Values(
         BadInput{"negative_quantity.json",
-                 {"negative_quantity.json: /devices/1/peak_flops: expected a positive quantity like \"312 TFLOPS\" (or a number in FLOPS), got \"-5\""}},
+                 {"negative_quantity.json: /devices/1/peak_flops: expected a positive quantity "
+                  "like \"312 TFLOPS\" (or a number in FLOPS), got \"-5\""}},
         BadInput{"wrong_unit.json", {"/devices/1/memory_bandwidth: expected a quantity in B/s"}},
-        BadInput{"nan_quantity.json", {"/devices/1/idle_power: expected a non-negative quantity like \"400 W\""}},
+        BadInput{"nan_quantity.json",
+                 {"/devices/1/idle_power: expected a non-negative quantity like \"400 W\""}},
         BadInput{"unknown_key.json",
                  {"/devices/1/memory_bandwidth: missing required key",
-                  "/devices/1/memory_bandwith: unknown key \"memory_bandwith\"; did you mean \"memory_bandwidth\"?"}},
-        BadInput{"unknown_policy.json", {"/policies/scheduler: unknown scheduler \"cfq\"; valid: fifo"}},
-        BadInput{"unknown_device.json", {"/jobs/0/device: unknown device \"tpu9\"; devices: gpu0, host"}},
-        BadInput{"wrong_type.json", {"/jobs/0/iterations: expected an integer in [1, 2147483647], got \"two\""}},
+                  "/devices/1/memory_bandwith: unknown key \"memory_bandwith\"; did you mean "
+                  "\"memory_bandwidth\"?"}},
+        BadInput{"unknown_policy.json",
+                 {"/policies/scheduler: unknown scheduler \"cfq\"; valid: fifo"}},
+        BadInput{"unknown_device.json",
+                 {"/jobs/0/device: unknown device \"tpu9\"; devices: gpu0, host"}},
+        BadInput{"wrong_type.json",
+                 {"/jobs/0/iterations: expected an integer in [1, 2147483647], got \"two\""}},
         BadInput{"missing_key.json", {"/devices/1/memory_capacity: missing required key"}},
         BadInput{"three_errors.json",
                  {"/devices/1/peak_flops: expected a positive quantity",
@@ -104,7 +112,8 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_EQ(version.out.rfind("aisim ", 0), 0u);
   const auto help = run_process(kAisim + " --help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* option : {"--config", "--output", "--quiet", "--version", "--list-policies", "--simgrid-cfg", "Exit codes"})
+  for (const char* option : {"--config", "--output", "--quiet", "--version", "--list-policies",
+                             "--simgrid-cfg", "Exit codes"})
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
 }
 
@@ -117,7 +126,8 @@ TEST(Cli, ListPolicies) {
 
 TEST(Cli, RunWritesReportAndSummary) {
   const fs::path out = fresh_dir("run");
-  const auto r = run_process(kAisim + " --config " + kData + "/minimal.json --output " + out.string());
+  const auto r =
+      run_process(kAisim + " --config " + kData + "/minimal.json --output " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.err.empty()) << r.err;
   EXPECT_NE(r.out.find("context-switch latency"), std::string::npos);
@@ -131,7 +141,8 @@ TEST(Cli, RunWritesReportAndSummary) {
 
 TEST(Cli, QuietPrintsNothing) {
   const fs::path out = fresh_dir("quiet");
-  const auto r = run_process(kAisim + " --quiet --config " + kData + "/minimal.json --output " + out.string());
+  const auto r =
+      run_process(kAisim + " --quiet --config " + kData + "/minimal.json --output " + out.string());
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(r.out.empty());
   EXPECT_TRUE(fs::exists(out / "report.json"));
@@ -142,15 +153,22 @@ TEST(Cli, OutOfDeviceMemoryExitsThree) {
   const fs::path out = fresh_dir("oom");
   const auto r = run_process(kAisim + " --config " + kData + "/oom.json --output " + out.string());
   EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("out of memory on gpu0: job chain, iteration 0, tensor input_batch needs 4000000 bytes"),
-            std::string::npos) << r.err;
+  EXPECT_NE(
+      r.err.find(
+          "out of memory on gpu0: job chain, iteration 0, tensor input_batch needs 4000000 bytes"),
+      std::string::npos)
+      << r.err;
   EXPECT_FALSE(fs::exists(out));
 }
 
 TEST(Cli, SameSeedSameReport) {
   const fs::path a = fresh_dir("det_a"), b = fresh_dir("det_b");
-  ASSERT_EQ(run_process(kAisim + " -q --config " + kData + "/minimal.json --output " + a.string()).exit_code, 0);
-  ASSERT_EQ(run_process(kAisim + " -q --config " + kData + "/minimal.json --output " + b.string()).exit_code, 0);
+  ASSERT_EQ(run_process(kAisim + " -q --config " + kData + "/minimal.json --output " + a.string())
+                .exit_code,
+            0);
+  ASSERT_EQ(run_process(kAisim + " -q --config " + kData + "/minimal.json --output " + b.string())
+                .exit_code,
+            0);
   auto ra = nlohmann::json::parse(std::ifstream(a / "report.json"));
   auto rb = nlohmann::json::parse(std::ifstream(b / "report.json"));
   ra["simulation"].erase("wall_time_s");

@@ -32,7 +32,7 @@ TEST(Config, MinimalConfigLoadsWithDefaults) {
   EXPECT_EQ(c.devices[0].cores, 4);
   EXPECT_DOUBLE_EQ(c.devices[1].peak_flops.at(Precision::kFp16), 100e12);
   EXPECT_DOUBLE_EQ(c.devices[1].memory_capacity_bytes, 16.0 * (1ull << 30));
-  EXPECT_DOUBLE_EQ(c.devices[1].malloc_latency_s, 10e-6);  // default
+  EXPECT_DOUBLE_EQ(c.devices[1].malloc_latency_s, 10e-6);        // default
   EXPECT_EQ(c.jobs[0].trace_path, kData + "/chain_trace.json");  // relative to the config
   EXPECT_DOUBLE_EQ(c.run.util_window_s, 1e-3);
   EXPECT_EQ(c.run.output_dir, "out");
@@ -53,7 +53,8 @@ TEST(Config, ReportsEveryErrorAtOnceWithPointers) {
   const auto errors = errors_of(c);
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0].pointer, "/devices/1/peak_flops");
-  EXPECT_NE(errors[0].message.find("expected a positive quantity like \"312 TFLOPS\""), std::string::npos);
+  EXPECT_NE(errors[0].message.find("expected a positive quantity like \"312 TFLOPS\""),
+            std::string::npos);
   EXPECT_NE(errors[0].message.find("got \"-5\""), std::string::npos);
   EXPECT_EQ(errors[1].pointer, "/links/0/latency");
   EXPECT_EQ(errors[2].pointer, "/run/warmup_iterations");
@@ -89,7 +90,8 @@ TEST(Config, CrossReferencesAreChecked) {
   const auto errors = errors_of(c);
   std::vector<std::string> pointers;
   for (const auto& e : errors) pointers.push_back(e.pointer);
-  EXPECT_EQ(pointers, (std::vector<std::string>{"/devices/1/busy_power", "/links/0/endpoints/1", "/jobs/0/device"}));
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/devices/1/busy_power", "/links/0/endpoints/1",
+                                                "/jobs/0/device"}));
 }
 
 TEST(Config, JobMustHaveMoreIterationsThanWarmup) {
@@ -125,7 +127,8 @@ TEST(Config, MissingFileNamesThePath) {
     load_config("/nonexistent/aisim.json");
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(e.diagnostics()[0].str(), "/nonexistent/aisim.json: cannot open file (does it exist and is it readable?)");
+    EXPECT_EQ(e.diagnostics()[0].str(),
+              "/nonexistent/aisim.json: cannot open file (does it exist and is it readable?)");
   }
 }
 

@@ -30,13 +30,15 @@ TEST(Registry, EveryPolicyHasADescriptionAndBuilds) {
 TEST(Registry, DuplicateNameIsRejected) {
   PolicyRegistry<int> registry;
   registry.add("x", "first", [] { return std::make_unique<int>(1); });
-  EXPECT_THROW(registry.add("x", "second", [] { return std::make_unique<int>(2); }), std::logic_error);
+  EXPECT_THROW(registry.add("x", "second", [] { return std::make_unique<int>(2); }),
+               std::logic_error);
 }
 
 TEST(FifoScheduler, PlacesOnIdleCoreAndRunsQueueInOrder) {
   auto fifo = SchedulerRegistry::instance().create("fifo");
   NodeState node;
-  node.cores = {{.running = 0, .queued = 1}, {.running = kNone, .queued = 0}, {.running = 2, .queued = 0}};
+  node.cores = {
+      {.running = 0, .queued = 1}, {.running = kNone, .queued = 0}, {.running = 2, .queued = 0}};
   ThreadView woken{.id = 5, .name = "t", .nice = 0, .last_core = 0};
   EXPECT_EQ(fifo->place_wakeup(woken, node), 1);  // previous core busy: the idle one
   node.cores[1].running = 3;

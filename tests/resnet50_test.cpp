@@ -10,7 +10,9 @@
 namespace aisim {
 namespace {
 
-TEST(ResNet50, ParameterCountMatchesTorchvision) { EXPECT_EQ(resnet50().parameter_count(), 25557032); }
+TEST(ResNet50, ParameterCountMatchesTorchvision) {
+  EXPECT_EQ(resnet50().parameter_count(), 25557032);
+}
 
 TEST(ResNet50, ForwardMacsWithinHalfAPercentOfPublished) {
   EXPECT_NEAR(resnet50().forward_macs_per_sample(), 4.089e9, 0.005 * 4.089e9);
@@ -19,7 +21,8 @@ TEST(ResNet50, ForwardMacsWithinHalfAPercentOfPublished) {
 TEST(ResNet50, LayerCensus) {
   const auto arch = resnet50();
   const auto count = [&](LayerKind k) {
-    return std::count_if(arch.layers.begin(), arch.layers.end(), [k](const Layer& l) { return l.kind == k; });
+    return std::count_if(arch.layers.begin(), arch.layers.end(),
+                         [k](const Layer& l) { return l.kind == k; });
   };
   EXPECT_EQ(count(LayerKind::kConv), 53);
   EXPECT_EQ(count(LayerKind::kBatchNorm), 53);
@@ -40,7 +43,8 @@ TEST(ResNet50Trace, BackwardIsAboutTwiceForward) {
 TEST(ResNet50Trace, IsAChainWithMatmulPrecisionFromTheRecipe) {
   const Trace t = generate_training_trace(resnet50(), 8, "amp");
   ASSERT_FALSE(t.ops.empty());
-  for (size_t i = 1; i < t.ops.size(); ++i) ASSERT_EQ(t.ops[i].deps, std::vector<OpId>{t.ops[i - 1].id});
+  for (size_t i = 1; i < t.ops.size(); ++i)
+    ASSERT_EQ(t.ops[i].deps, std::vector<OpId>{t.ops[i - 1].id});
   EXPECT_EQ(t.ops.front().precision, Precision::kFp16);  // conv1 forward
   EXPECT_EQ(t.ops.back().kind, OpKind::kOptimizer);
   EXPECT_DOUBLE_EQ(t.metadata.input_bytes_per_sample, 3 * 224 * 224 * 4);

@@ -1,6 +1,6 @@
-#include "models/roofline_cost_model.hpp"
-
 #include <gtest/gtest.h>
+
+#include "models/roofline_cost_model.hpp"
 
 namespace aisim {
 namespace {
@@ -18,13 +18,15 @@ DeviceSpec gpu() {
 TEST(Roofline, ComputeBoundKernel) {
   const DeviceSpec d = gpu();
   // 1e12 flops at 5 TFLOP/s = 0.2 s; 1 MB at 0.8 TB/s = 1.25 us.
-  EXPECT_DOUBLE_EQ(RooflineCostModel(d).kernel_duration_s({1e12, 1e6, Precision::kFp32}), 2e-6 + 0.2);
+  EXPECT_DOUBLE_EQ(RooflineCostModel(d).kernel_duration_s({1e12, 1e6, Precision::kFp32}),
+                   2e-6 + 0.2);
 }
 
 TEST(Roofline, MemoryBoundKernel) {
   const DeviceSpec d = gpu();
   // 8 GB at 0.8 TB/s = 10 ms; 1 GFLOP at 50 TFLOP/s (fp16) = 20 us.
-  EXPECT_DOUBLE_EQ(RooflineCostModel(d).kernel_duration_s({1e9, 8e9, Precision::kFp16}), 2e-6 + 0.01);
+  EXPECT_DOUBLE_EQ(RooflineCostModel(d).kernel_duration_s({1e9, 8e9, Precision::kFp16}),
+                   2e-6 + 0.01);
 }
 
 TEST(Roofline, MissingPrecisionFallsBackToFp32) {

@@ -9,13 +9,14 @@
 //   kernels run back to back on the device    d_i (roofline)
 //   wait for the device, switch back in       cs
 //   cudaFree of the input batch (host)        free
+#include "sim/simulation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
 #include "sim/config.hpp"
-#include "sim/simulation.hpp"
 #include "workloads/trace_io.hpp"
 
 namespace aisim {
@@ -92,8 +93,12 @@ TEST(Simulation, DeviceBoundChainMatchesTheAnalyticalTimeline) {
 TEST(Simulation, HostBoundChainMatchesTheAnalyticalTimeline) {
   // 50 tiny kernels: each takes less device time than the host needs to launch the next.
   Trace trace;
-  trace.metadata = {.model = "tiny", .batch_size = 2, .samples_per_iteration = 2,
-                    .input_bytes_per_sample = 0, .parameter_bytes = 0, .precision = "fp32"};
+  trace.metadata = {.model = "tiny",
+                    .batch_size = 2,
+                    .samples_per_iteration = 2,
+                    .input_bytes_per_sample = 0,
+                    .parameter_bytes = 0,
+                    .precision = "fp32"};
   const int n = 50;
   for (int i = 0; i < n; ++i) {
     Op op;
@@ -116,7 +121,8 @@ TEST(Simulation, HostBoundChainMatchesTheAnalyticalTimeline) {
   ASSERT_LT(d, kHostPerOp);
   // No input bytes: no allocation, no copy; the device finishes one kernel after the last launch.
   const double iteration = n * kHostPerOp + d + kSwitch;
-  EXPECT_NEAR(report["simulation"]["simulated_time_s"].get<double>(), kSwitch + 3 * iteration, 3 * n * 1e-9);
+  EXPECT_NEAR(report["simulation"]["simulated_time_s"].get<double>(), kSwitch + 3 * iteration,
+              3 * n * 1e-9);
   EXPECT_NEAR(report["jobs"][0]["time_per_iteration_s"].get<double>(), iteration, n * 1e-9);
   EXPECT_NEAR(report["devices"][1]["utilization_pct"].get<double>(), 100 * n * d / iteration, 1e-6);
   EXPECT_EQ(report["jobs"][0]["measured_iterations"], 2);

@@ -6,9 +6,9 @@ namespace aisim {
 namespace {
 
 struct Recipe {
-  Precision matmul;        // conv and linear layers compute in this format
-  int activation_bytes;    // bytes per stored activation element
-  int weight_bytes;        // bytes per weight element as the kernels read it
+  Precision matmul;      // conv and linear layers compute in this format
+  int activation_bytes;  // bytes per stored activation element
+  int weight_bytes;      // bytes per weight element as the kernels read it
 };
 
 Recipe recipe_for(std::string_view precision) {
@@ -21,14 +21,20 @@ Recipe recipe_for(std::string_view precision) {
 
 OpKind op_kind_for(LayerKind kind) {
   switch (kind) {
-    case LayerKind::kConv: return OpKind::kConv;
-    case LayerKind::kLinear: return OpKind::kMatmul;
-    case LayerKind::kBatchNorm: return OpKind::kNorm;
+    case LayerKind::kConv:
+      return OpKind::kConv;
+    case LayerKind::kLinear:
+      return OpKind::kMatmul;
+    case LayerKind::kBatchNorm:
+      return OpKind::kNorm;
     case LayerKind::kRelu:
-    case LayerKind::kAdd: return OpKind::kElementwise;
+    case LayerKind::kAdd:
+      return OpKind::kElementwise;
     case LayerKind::kMaxPool:
-    case LayerKind::kAvgPool: return OpKind::kPool;
-    case LayerKind::kLoss: return OpKind::kLoss;
+    case LayerKind::kAvgPool:
+      return OpKind::kPool;
+    case LayerKind::kLoss:
+      return OpKind::kLoss;
   }
   return OpKind::kElementwise;
 }
@@ -64,7 +70,9 @@ bool is_training_precision(std::string_view name) {
   return name == "fp32" || name == "tf32" || name == "amp" || name == "bf16";
 }
 
-std::string_view training_precision_names() { return "fp32, tf32, amp, bf16"; }
+std::string_view training_precision_names() {
+  return "fp32, tf32, amp, bf16";
+}
 
 Trace generate_training_trace(const Architecture& arch, int batch_size,
                               std::string_view precision) {
@@ -110,8 +118,8 @@ Trace generate_training_trace(const Architecture& arch, int batch_size,
       case LayerKind::kBatchNorm:
         // Reads the output gradient and the saved input, writes the input gradient and the
         // (tiny) parameter gradients.
-        b.add(layer.name + ".bwd", OpKind::kNorm, Phase::kBackward,
-              2 * layer.forward_flops * batch, out + in, in + weight_grads, Precision::kFp32);
+        b.add(layer.name + ".bwd", OpKind::kNorm, Phase::kBackward, 2 * layer.forward_flops * batch,
+              out + in, in + weight_grads, Precision::kFp32);
         break;
       case LayerKind::kRelu:
         b.add(layer.name + ".bwd", OpKind::kElementwise, Phase::kBackward,

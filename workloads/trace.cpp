@@ -7,12 +7,18 @@ namespace aisim {
 namespace {
 
 constexpr std::array<std::pair<OpKind, std::string_view>, 13> kOpKinds{{
-    {OpKind::kConv, "conv"},           {OpKind::kMatmul, "matmul"},
-    {OpKind::kAttention, "attention"}, {OpKind::kElementwise, "elementwise"},
-    {OpKind::kNorm, "norm"},           {OpKind::kSoftmax, "softmax"},
-    {OpKind::kEmbedding, "embedding"}, {OpKind::kPool, "pool"},
-    {OpKind::kLoss, "loss"},           {OpKind::kOptimizer, "optimizer"},
-    {OpKind::kMemcpy, "memcpy"},       {OpKind::kCollective, "collective"},
+    {OpKind::kConv, "conv"},
+    {OpKind::kMatmul, "matmul"},
+    {OpKind::kAttention, "attention"},
+    {OpKind::kElementwise, "elementwise"},
+    {OpKind::kNorm, "norm"},
+    {OpKind::kSoftmax, "softmax"},
+    {OpKind::kEmbedding, "embedding"},
+    {OpKind::kPool, "pool"},
+    {OpKind::kLoss, "loss"},
+    {OpKind::kOptimizer, "optimizer"},
+    {OpKind::kMemcpy, "memcpy"},
+    {OpKind::kCollective, "collective"},
     {OpKind::kCpu, "cpu"},
 }};
 
@@ -54,7 +60,9 @@ std::optional<Phase> phase_from_string(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view phase_names() { return "data, forward, backward, optimizer"; }
+std::string_view phase_names() {
+  return "data, forward, backward, optimizer";
+}
 
 double Trace::total_flops() const {
   double total = 0;

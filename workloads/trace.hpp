@@ -15,8 +15,19 @@ namespace aisim {
 inline constexpr int kTraceFormatVersion = 1;
 
 enum class OpKind {
-  kConv, kMatmul, kAttention, kElementwise, kNorm, kSoftmax, kEmbedding, kPool, kLoss,
-  kOptimizer, kMemcpy, kCollective, kCpu
+  kConv,
+  kMatmul,
+  kAttention,
+  kElementwise,
+  kNorm,
+  kSoftmax,
+  kEmbedding,
+  kPool,
+  kLoss,
+  kOptimizer,
+  kMemcpy,
+  kCollective,
+  kCpu
 };
 enum class Phase { kData, kForward, kBackward, kOptimizer };
 
@@ -34,11 +45,11 @@ struct Op {
   std::string name;
   OpKind kind = OpKind::kElementwise;
   Phase phase = Phase::kForward;
-  double flops = 0;          // for the whole batch
-  double bytes_read = 0;     // from device memory, whole batch
-  double bytes_written = 0;  // to device memory, whole batch
+  double flops = 0;                        // for the whole batch
+  double bytes_read = 0;                   // from device memory, whole batch
+  double bytes_written = 0;                // to device memory, whole batch
   Precision precision = Precision::kFp32;  // the format the op computes in
-  std::vector<OpId> deps;    // ops that must finish first; all listed earlier in the trace
+  std::vector<OpId> deps;  // ops that must finish first; all listed earlier in the trace
 };
 
 struct TraceMetadata {

@@ -11,7 +11,8 @@ constexpr std::int64_t kMaxCount = std::numeric_limits<std::int32_t>::max();
 TraceMetadata read_metadata(JsonObjectReader& r) {
   TraceMetadata m;
   m.model = r.string_or("model", "unnamed");
-  m.batch_size = static_cast<int>(r.integer("batch_size", Presence::kRequired, 1, kMaxCount).value_or(1));
+  m.batch_size =
+      static_cast<int>(r.integer("batch_size", Presence::kRequired, 1, kMaxCount).value_or(1));
   m.samples_per_iteration =
       static_cast<int>(r.integer_or("samples_per_iteration", m.batch_size, 1, kMaxCount));
   m.input_bytes_per_sample =
@@ -28,7 +29,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
   DiagnosticSink sink(file);
   Trace trace;
   JsonObjectReader top(document, "", sink);
-  if (const auto format = top.string("format", Presence::kRequired); format && *format != "aisim-trace")
+  if (const auto format = top.string("format", Presence::kRequired);
+      format && *format != "aisim-trace")
     sink.add("/format", "expected \"aisim-trace\", got \"" + *format + "\"");
   if (const auto version = top.integer("version", Presence::kRequired, 0, kMaxCount);
       version && *version != kTraceFormatVersion)
@@ -52,8 +54,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
         if (const auto k = op_kind_from_string(*kind))
           op.kind = *k;
         else
-          sink.add(r.child("kind"), "unknown op kind \"" + *kind + "\"; valid: " +
-                                        std::string(op_kind_names()));
+          sink.add(r.child("kind"),
+                   "unknown op kind \"" + *kind + "\"; valid: " + std::string(op_kind_names()));
       }
       if (const auto phase = r.string("phase", Presence::kRequired)) {
         if (const auto p = phase_from_string(*phase))
@@ -69,8 +71,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
         if (const auto p = precision_from_string(*dtype))
           op.precision = *p;
         else
-          sink.add(r.child("dtype"), "unknown dtype \"" + *dtype + "\"; valid: " +
-                                         std::string(precision_names()));
+          sink.add(r.child("dtype"),
+                   "unknown dtype \"" + *dtype + "\"; valid: " + std::string(precision_names()));
       }
       if (const Json* deps = r.array("deps", Presence::kOptional)) {
         for (size_t d = 0; d < deps->size(); ++d) {
