@@ -54,9 +54,10 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
     const DeviceSpec& device = config.devices[plan.device];
     plan.host_time_per_op_s = plan.spec->framework_overhead_s + device.launch_latency_s;
     const RooflineCostModel cost(device);
+    const double seq = plan.trace->metadata.sequence_length;
     for (const Op& op : plan.trace->ops)
       plan.kernel_duration_s.push_back(
-          cost.kernel_duration_s({op.flops, op.bytes_read + op.bytes_written, op.precision}));
+          cost.kernel_duration_s({op.flops.at(seq), (op.bytes_read + op.bytes_written).at(seq), op.precision}));
     plan.batch_size = plan.trace->metadata.batch_size;
     plan.input_bytes = plan.trace->metadata.input_bytes_per_sample * plan.batch_size;
     plans_.push_back(std::move(plan));

@@ -17,7 +17,7 @@ TEST(TraceIo, LoadsTheChainTrace) {
   EXPECT_DOUBLE_EQ(t.metadata.input_bytes_per_sample, 1e6);
   EXPECT_EQ(t.ops[2].precision, Precision::kFp16);
   EXPECT_EQ(t.ops[1].precision, Precision::kFp32);  // default dtype
-  EXPECT_DOUBLE_EQ(t.ops[1].bytes_read, 40e6);
+  EXPECT_DOUBLE_EQ(t.ops[1].bytes_read.at(0), 40e6);
   EXPECT_EQ(t.ops[3].deps, std::vector<OpId>{2});
 }
 

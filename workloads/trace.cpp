@@ -64,17 +64,66 @@ std::string_view phase_names() {
   return "data, forward, backward, optimizer";
 }
 
-double Trace::total_flops() const {
+double Trace::total_flops(double seq) const {
   double total = 0;
-  for (const auto& op : ops) total += op.flops;
+  for (const auto& op : ops) total += op.flops.at(seq);
   return total;
 }
 
-double Trace::phase_flops(Phase phase) const {
+double Trace::phase_flops(Phase phase, double seq) const {
   double total = 0;
   for (const auto& op : ops)
-    if (op.phase == phase) total += op.flops;
+    if (op.phase == phase) total += op.flops.at(seq);
   return total;
+}
+
+bool Trace::symbolic() const {
+  for (const auto& op : ops)
+    if (op.flops.symbolic() || op.bytes_read.symbolic() || op.bytes_written.symbolic()) return true;
+  for (const auto& t : tensors)
+    if (t.bytes.symbolic()) return true;
+  return false;
+}
+
+SeqPoly shape_bytes(const std::vector<std::int64_t>& shape, int element_bytes) {
+  double fixed = element_bytes;
+  int seq_dims = 0;
+  for (const auto d : shape) {
+    if (d == kSeqDim)
+      ++seq_dims;
+    else
+      fixed *= static_cast<double>(d);
+  }
+  SeqPoly bytes;
+  (seq_dims == 0 ? bytes.c0 : seq_dims == 1 ? bytes.c1 : bytes.c2) = fixed;
+  return bytes;
+}
+
+namespace {
+constexpr std::array<std::pair<TensorRole, std::string_view>, 6> kRoles{{
+    {TensorRole::kInput, "input"},
+    {TensorRole::kActivation, "activation"},
+    {TensorRole::kWeight, "weight"},
+    {TensorRole::kGradient, "gradient"},
+    {TensorRole::kOptimizerState, "optimizer_state"},
+    {TensorRole::kWorkspace, "workspace"},
+}};
+}  // namespace
+
+std::string_view to_string(TensorRole role) {
+  for (const auto& [r, name] : kRoles)
+    if (r == role) return name;
+  return "?";
+}
+
+std::optional<TensorRole> tensor_role_from_string(std::string_view name) {
+  for (const auto& [r, n] : kRoles)
+    if (n == name) return r;
+  return std::nullopt;
+}
+
+std::string_view tensor_role_names() {
+  return "input, activation, weight, gradient, optimizer_state, workspace";
 }
 
 }  // namespace aisim

@@ -39,17 +39,55 @@ std::optional<Phase> phase_from_string(std::string_view name);
 std::string_view phase_names();
 
 using OpId = std::uint32_t;
+using TensorId = std::uint64_t;  // same type as policies/memory's TensorId
+
+// The symbolic sequence dimension in a tensor shape ("S" in JSON).
+inline constexpr std::int64_t kSeqDim = -1;
+
+// A size that may depend on the sequence length S of an iteration:
+// value(S) = c0 + c1 * S + c2 * S^2. Traces of fixed-shape models use c0 only.
+struct SeqPoly {
+  double c0 = 0, c1 = 0, c2 = 0;
+  SeqPoly() = default;
+  SeqPoly(double constant) : c0(constant) {}  // NOLINT: a plain number is a constant size
+  SeqPoly(double constant, double per_seq, double per_seq2) : c0(constant), c1(per_seq), c2(per_seq2) {}
+  double at(double seq) const { return c0 + seq * (c1 + seq * c2); }
+  bool symbolic() const { return c1 != 0 || c2 != 0; }
+  SeqPoly operator+(const SeqPoly& o) const { return {c0 + o.c0, c1 + o.c1, c2 + o.c2}; }
+  SeqPoly operator*(double k) const { return {c0 * k, c1 * k, c2 * k}; }
+};
+
+enum class TensorRole { kInput, kActivation, kWeight, kGradient, kOptimizerState, kWorkspace };
+std::string_view to_string(TensorRole role);
+std::optional<TensorRole> tensor_role_from_string(std::string_view name);
+std::string_view tensor_role_names();
+
+struct Tensor {
+  TensorId id = 0;
+  std::string name;
+  TensorRole role = TensorRole::kActivation;
+  Precision dtype = Precision::kFp32;
+  std::vector<std::int64_t> shape;  // may contain kSeqDim; empty when only the size is known
+  SeqPoly bytes;                    // size in bytes as a function of the sequence length
+  // Weights and optimizer state exist before the first op and live across iterations; every
+  // other tensor lives from its producer (or the iteration start) to its last consumer.
+  bool persistent() const {
+    return role == TensorRole::kWeight || role == TensorRole::kOptimizerState;
+  }
+};
 
 struct Op {
   OpId id = 0;
   std::string name;
   OpKind kind = OpKind::kElementwise;
   Phase phase = Phase::kForward;
-  double flops = 0;                        // for the whole batch
-  double bytes_read = 0;                   // from device memory, whole batch
-  double bytes_written = 0;                // to device memory, whole batch
+  SeqPoly flops;                           // for the whole batch
+  SeqPoly bytes_read;                      // from device memory, whole batch
+  SeqPoly bytes_written;                   // to device memory, whole batch
   Precision precision = Precision::kFp32;  // the format the op computes in
-  std::vector<OpId> deps;  // ops that must finish first; all listed earlier in the trace
+  std::vector<OpId> deps;          // ops that must finish first
+  std::vector<TensorId> inputs;    // tensors it reads
+  std::vector<TensorId> outputs;   // tensors it produces
 };
 
 struct TraceMetadata {
@@ -59,14 +97,25 @@ struct TraceMetadata {
   double input_bytes_per_sample = 0;  // host-to-device copy of the input batch, per sample
   double parameter_bytes = 0;
   std::string precision;  // the training recipe: fp32, tf32, amp or bf16
+  // Sequence length of the trace's symbolic dimension; 0 when shapes are fixed. A job may
+  // sample a length per iteration instead (dynamic padding).
+  int sequence_length = 0;
 };
 
 struct Trace {
   TraceMetadata metadata;
-  std::vector<Op> ops;
+  std::vector<Op> ops;          // listed in a valid execution order
+  std::vector<Tensor> tensors;  // every tensor an op names; ids unique
 
-  double total_flops() const;
-  double phase_flops(Phase phase) const;
+  // At the trace's own sequence length unless one is given.
+  double total_flops() const { return total_flops(metadata.sequence_length); }
+  double total_flops(double seq) const;
+  double phase_flops(Phase phase) const { return phase_flops(phase, metadata.sequence_length); }
+  double phase_flops(Phase phase, double seq) const;
+  bool symbolic() const;  // some size depends on the sequence length
 };
+
+// Bytes of a tensor of `shape` (kSeqDim allowed, at most twice) with `element_bytes` per element.
+SeqPoly shape_bytes(const std::vector<std::int64_t>& shape, int element_bytes);
 
 }  // namespace aisim
