@@ -85,20 +85,6 @@ bool Trace::symbolic() const {
   return false;
 }
 
-SeqPoly shape_bytes(const std::vector<std::int64_t>& shape, int element_bytes) {
-  double fixed = element_bytes;
-  int seq_dims = 0;
-  for (const auto d : shape) {
-    if (d == kSeqDim)
-      ++seq_dims;
-    else
-      fixed *= static_cast<double>(d);
-  }
-  SeqPoly bytes;
-  (seq_dims == 0 ? bytes.c0 : seq_dims == 1 ? bytes.c1 : bytes.c2) = fixed;
-  return bytes;
-}
-
 namespace {
 constexpr std::array<std::pair<TensorRole, std::string_view>, 6> kRoles{{
     {TensorRole::kInput, "input"},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/precision.hpp"
+#include "models/seq_poly.hpp"
 
 namespace aisim {
 
@@ -41,22 +42,6 @@ std::string_view phase_names();
 using OpId = std::uint32_t;
 using TensorId = std::uint64_t;  // same type as policies/memory's TensorId
 
-// The symbolic sequence dimension in a tensor shape ("S" in JSON).
-inline constexpr std::int64_t kSeqDim = -1;
-
-// A size that may depend on the sequence length S of an iteration:
-// value(S) = c0 + c1 * S + c2 * S^2. Traces of fixed-shape models use c0 only.
-struct SeqPoly {
-  double c0 = 0, c1 = 0, c2 = 0;
-  SeqPoly() = default;
-  SeqPoly(double constant) : c0(constant) {}  // NOLINT: a plain number is a constant size
-  SeqPoly(double constant, double per_seq, double per_seq2) : c0(constant), c1(per_seq), c2(per_seq2) {}
-  double at(double seq) const { return c0 + seq * (c1 + seq * c2); }
-  bool symbolic() const { return c1 != 0 || c2 != 0; }
-  SeqPoly operator+(const SeqPoly& o) const { return {c0 + o.c0, c1 + o.c1, c2 + o.c2}; }
-  SeqPoly operator*(double k) const { return {c0 * k, c1 * k, c2 * k}; }
-};
-
 enum class TensorRole { kInput, kActivation, kWeight, kGradient, kOptimizerState, kWorkspace };
 std::string_view to_string(TensorRole role);
 std::optional<TensorRole> tensor_role_from_string(std::string_view name);
@@ -85,9 +70,9 @@ struct Op {
   SeqPoly bytes_read;                      // from device memory, whole batch
   SeqPoly bytes_written;                   // to device memory, whole batch
   Precision precision = Precision::kFp32;  // the format the op computes in
-  std::vector<OpId> deps;          // ops that must finish first
-  std::vector<TensorId> inputs;    // tensors it reads
-  std::vector<TensorId> outputs;   // tensors it produces
+  std::vector<OpId> deps;                  // ops that must finish first
+  std::vector<TensorId> inputs;            // tensors it reads
+  std::vector<TensorId> outputs;           // tensors it produces
 };
 
 struct TraceMetadata {
@@ -116,6 +101,8 @@ struct Trace {
 };
 
 // Bytes of a tensor of `shape` (kSeqDim allowed, at most twice) with `element_bytes` per element.
-SeqPoly shape_bytes(const std::vector<std::int64_t>& shape, int element_bytes);
+inline SeqPoly shape_bytes(const std::vector<std::int64_t>& shape, int element_bytes) {
+  return shape_elements(shape) * element_bytes;
+}
 
 }  // namespace aisim

@@ -19,11 +19,13 @@ SeqPoly read_seq_poly(const Json& value, const std::string& at, std::optional<Di
   const auto scalar = [&](const Json& v, const std::string& where) -> double {
     if (dimension) {
       std::string expected;
-      if (const auto q = quantity_from_json(v, *dimension, Sign::kNonNegative, &expected)) return *q;
+      if (const auto q = quantity_from_json(v, *dimension, Sign::kNonNegative, &expected))
+        return *q;
       sink.add(where, expected + ", got " + v.dump());
       return 0;
     }
-    if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0) return v.get<double>();
+    if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0)
+      return v.get<double>();
     sink.add(where, "expected a non-negative number, got " + v.dump());
     return 0;
   };
@@ -62,20 +64,24 @@ Tensor read_tensor(const Json& value, const std::string& at, bool allow_seq, Dia
   Tensor t;
   JsonObjectReader r(value, at, sink);
   if (!r.is_object()) return t;
-  t.id = static_cast<TensorId>(r.integer("id", Presence::kRequired, 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
+  t.id = static_cast<TensorId>(
+      r.integer("id", Presence::kRequired, 0, std::numeric_limits<std::int64_t>::max())
+          .value_or(0));
   // (std::string built first: GCC 12 gives a false -Wrestrict on "t" + std::to_string(...).)
   t.name = r.string_or("name", std::string("tensor") + std::to_string(t.id));
   if (const auto role = r.string("role", Presence::kOptional)) {
     if (const auto v = tensor_role_from_string(*role))
       t.role = *v;
     else
-      sink.add(r.child("role"), "unknown tensor role \"" + *role + "\"; valid: " + std::string(tensor_role_names()));
+      sink.add(r.child("role"),
+               "unknown tensor role \"" + *role + "\"; valid: " + std::string(tensor_role_names()));
   }
   if (const auto dtype = r.string("dtype", Presence::kOptional)) {
     if (const auto p = precision_from_string(*dtype))
       t.dtype = *p;
     else
-      sink.add(r.child("dtype"), "unknown dtype \"" + *dtype + "\"; valid: " + std::string(precision_names()));
+      sink.add(r.child("dtype"),
+               "unknown dtype \"" + *dtype + "\"; valid: " + std::string(precision_names()));
   }
   const Json* shape = r.array("shape", Presence::kOptional);
   const Json* bytes = r.any("bytes");
@@ -91,10 +97,13 @@ Tensor read_tensor(const Json& value, const std::string& at, bool allow_seq, Dia
         t.shape.push_back(d.get<std::int64_t>());
       } else {
         sink.add(dim_at, std::string("expected a positive integer") +
-                             (allow_seq ? " or \"S\" (the sequence length)" : "") + ", got " + d.dump());
+                             (allow_seq ? " or \"S\" (the sequence length)" : "") + ", got " +
+                             d.dump());
       }
     }
-    if (seq_dims > 2) sink.add(r.child("shape"), "at most two sequence dimensions are supported, got " + std::to_string(seq_dims));
+    if (seq_dims > 2)
+      sink.add(r.child("shape"),
+               "at most two sequence dimensions are supported, got " + std::to_string(seq_dims));
     t.bytes = shape_bytes(t.shape, element_bytes(t.dtype));
   }
   if (bytes) {
@@ -144,7 +153,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
     for (size_t i = 0; i < tensors->size(); ++i) {
       const std::string at = json_pointer_child("/tensors", i);
       Tensor t = read_tensor((*tensors)[i], at, trace.metadata.sequence_length > 0, sink);
-      if (!tensor_ids.insert(t.id).second) sink.add(at + "/id", "duplicate tensor id " + std::to_string(t.id));
+      if (!tensor_ids.insert(t.id).second)
+        sink.add(at + "/id", "duplicate tensor id " + std::to_string(t.id));
       trace.tensors.push_back(std::move(t));
     }
   }
@@ -175,7 +185,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
           sink.add(r.child("phase"),
                    "unknown phase \"" + *phase + "\"; valid: " + std::string(phase_names()));
       }
-      if (const Json* v = r.any("flops")) op.flops = read_seq_poly(*v, r.child("flops"), std::nullopt, sink);
+      if (const Json* v = r.any("flops"))
+        op.flops = read_seq_poly(*v, r.child("flops"), std::nullopt, sink);
       if (const Json* v = r.any("bytes_read"))
         op.bytes_read = read_seq_poly(*v, r.child("bytes_read"), Dimension::kBytes, sink);
       if (const Json* v = r.any("bytes_written"))
@@ -184,11 +195,12 @@ Trace trace_from_json(const Json& document, const std::string& file) {
       read_tensor_refs(r, "outputs", op.outputs, tensor_ids, sink);
       for (size_t k = 0; k < op.inputs.size(); ++k) {
         const TensorRole role = role_of[op.inputs[k]];
-        const bool made_by_an_op = role == TensorRole::kActivation || role == TensorRole::kGradient ||
-                                   role == TensorRole::kWorkspace;
+        const bool made_by_an_op = role == TensorRole::kActivation ||
+                                   role == TensorRole::kGradient || role == TensorRole::kWorkspace;
         if (made_by_an_op && !produced.count(op.inputs[k]))
           sink.add(json_pointer_child(r.child("inputs"), k),
-                   "tensor " + std::to_string(op.inputs[k]) + " is read before any earlier op produces it");
+                   "tensor " + std::to_string(op.inputs[k]) +
+                       " is read before any earlier op produces it");
       }
       for (size_t k = 0; k < op.outputs.size(); ++k) {
         if (!produced.insert(op.outputs[k]).second)
@@ -255,7 +267,8 @@ Json trace_to_json(const Trace& trace) {
   }
   Json tensors = Json::array();
   for (const auto& t : trace.tensors) {
-    Json j{{"id", t.id}, {"name", t.name}, {"role", to_string(t.role)}, {"dtype", to_string(t.dtype)}};
+    Json j{
+        {"id", t.id}, {"name", t.name}, {"role", to_string(t.role)}, {"dtype", to_string(t.dtype)}};
     if (!t.shape.empty()) {
       Json shape = Json::array();
       for (const auto d : t.shape) shape.push_back(d == kSeqDim ? Json("S") : Json(d));
