@@ -129,6 +129,54 @@ LinkSpec read_link(const Json& value, const std::string& at, DiagnosticSink& sin
   return l;
 }
 
+// "sequence_length": 128, or {"distribution": "uniform", "min": 32, "max": 128, "multiple_of": 8},
+// or {"distribution": "normal", "mean": 96, "stddev": 24, "min": 16, "max": 128}.
+SequenceLengthSpec read_sequence_length(const Json& value, const std::string& at,
+                                        DiagnosticSink& sink) {
+  SequenceLengthSpec spec;
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 1 &&
+      value.get<std::int64_t>() <= (1 << 20)) {
+    spec.fixed = static_cast<int>(value.get<std::int64_t>());
+    return spec;
+  }
+  if (!value.is_object()) {
+    sink.add(at,
+             "expected a positive integer or an object with \"distribution\", got " + value.dump());
+    return spec;
+  }
+  JsonObjectReader r(value, at, sink);
+  const std::string distribution = r.string_or("distribution", "fixed");
+  constexpr std::int64_t kMax = 1 << 20;
+  spec.multiple_of = static_cast<int>(r.integer_or("multiple_of", 1, 1, 4096));
+  if (distribution == "fixed") {
+    spec.fixed = static_cast<int>(r.integer("value", Presence::kRequired, 1, kMax).value_or(1));
+  } else if (distribution == "uniform" || distribution == "normal") {
+    spec.kind = distribution == "uniform" ? SequenceLengthSpec::Kind::kUniform
+                                          : SequenceLengthSpec::Kind::kNormal;
+    spec.min = static_cast<int>(r.integer("min", Presence::kRequired, 1, kMax).value_or(1));
+    spec.max = static_cast<int>(r.integer("max", Presence::kRequired, 1, kMax).value_or(1));
+    if (spec.max < spec.min)
+      sink.add(r.child("max"), "expected max >= min (" + std::to_string(spec.min) + "), got " +
+                                   std::to_string(spec.max));
+    if (spec.kind == SequenceLengthSpec::Kind::kNormal) {
+      spec.mean = r.number("mean", Presence::kRequired, 1, static_cast<double>(kMax)).value_or(1);
+      spec.stddev =
+          r.number("stddev", Presence::kRequired, 0, static_cast<double>(kMax)).value_or(0);
+    }
+  } else {
+    sink.add(r.child("distribution"),
+             "unknown distribution \"" + distribution + "\"; valid: fixed, normal, uniform");
+  }
+  r.finish();
+  return spec;
+}
+
+// The longest length a sequence spec can produce (after padding to multiple_of).
+int longest_sequence(const SequenceLengthSpec& s) {
+  const int longest = s.kind == SequenceLengthSpec::Kind::kFixed ? s.fixed : s.max;
+  return (longest + s.multiple_of - 1) / s.multiple_of * s.multiple_of;
+}
+
 JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
                  const std::filesystem::path& config_dir) {
   JobSpec j;
@@ -166,6 +214,8 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
                                        "\"; valid: " + std::string(training_precision_names()));
   j.framework_overhead_s = r.quantity_or("framework_overhead", Dimension::kTime,
                                          kDefaultFrameworkOverheadS, Sign::kNonNegative);
+  if (const Json* seq = r.any("sequence_length"))
+    j.sequence = read_sequence_length(*seq, r.child("sequence_length"), sink);
   r.finish();
   return j;
 }
@@ -246,11 +296,43 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
         sink.add(at + "/precision", "device \"" + d.name + "\" lists no peak_flops for " +
                                         std::string(to_string(p)) + " (nor fp32)");
     }
+    if (!j.model.empty() && has_architecture(j.model)) {
+      const Architecture arch = architecture_by_name(j.model);
+      const int longest = longest_sequence(j.sequence);
+      if (arch.max_sequence_length == 0 && longest > 0)
+        sink.add(at + "/sequence_length",
+                 "model \"" + j.model + "\" has fixed shapes; remove sequence_length");
+      else if (longest > arch.max_sequence_length)
+        sink.add(at + "/sequence_length", "expected at most " +
+                                              std::to_string(arch.max_sequence_length) +
+                                              " (the position embeddings of " + j.model +
+                                              "), got up to " + std::to_string(longest));
+    }
     if (j.iterations > 0 && c.run.warmup_iterations >= j.iterations)
       sink.add(at + "/iterations", "expected more iterations than run.warmup_iterations (" +
                                        std::to_string(c.run.warmup_iterations) + "), got " +
                                        std::to_string(j.iterations));
   }
+}
+
+Json sequence_json(const SequenceLengthSpec& s) {
+  switch (s.kind) {
+    case SequenceLengthSpec::Kind::kFixed:
+      return s.fixed == 0 ? Json("trace") : Json(s.fixed);
+    case SequenceLengthSpec::Kind::kUniform:
+      return {{"distribution", "uniform"},
+              {"min", s.min},
+              {"max", s.max},
+              {"multiple_of", s.multiple_of}};
+    case SequenceLengthSpec::Kind::kNormal:
+      return {{"distribution", "normal"},
+              {"mean", s.mean},
+              {"stddev", s.stddev},
+              {"min", s.min},
+              {"max", s.max},
+              {"multiple_of", s.multiple_of}};
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -326,11 +408,42 @@ Config config_from_json(const Json& document, const std::string& path) {
   return c;
 }
 
+namespace {
+
+// A config may start from another: {"extends": "a100_tpu.json", ...} applies this file to the base
+// as a JSON merge patch (RFC 7386: objects merge key by key, arrays and values replace, null
+// deletes). The base path is relative to the extending file; chains are followed up to a depth.
+Json resolve_extends(Json document, const std::string& path, int depth) {
+  if (!document.is_object() || !document.contains("extends")) return document;
+  DiagnosticSink sink(path);
+  const Json& base_ref = document["extends"];
+  if (!base_ref.is_string() || base_ref.get<std::string>().empty()) {
+    sink.add("/extends", "expected the path of a base config, got " + base_ref.dump());
+    sink.throw_if_any<ConfigError>();
+  }
+  if (depth >= 8) {
+    sink.add("/extends", "more than 8 levels of \"extends\" (is there a loop?)");
+    sink.throw_if_any<ConfigError>();
+  }
+  const auto base_path = (std::filesystem::path(path).parent_path() / base_ref.get<std::string>())
+                             .lexically_normal()
+                             .string();
+  DiagnosticSink base_sink(base_path);
+  auto base = read_json_file(base_path, base_sink);
+  base_sink.throw_if_any<ConfigError>();
+  Json merged = resolve_extends(std::move(*base), base_path, depth + 1);
+  document.erase("extends");
+  merged.merge_patch(document);
+  return merged;
+}
+
+}  // namespace
+
 Config load_config(const std::string& path) {
   DiagnosticSink sink(path);
   const auto document = read_json_file(path, sink);
   sink.throw_if_any<ConfigError>();
-  return config_from_json(*document, path);
+  return config_from_json(resolve_extends(*document, path, 0), path);
 }
 
 Json Config::resolved() const {
@@ -372,7 +485,8 @@ Json Config::resolved() const {
                    {"iterations", j.iterations},
                    {"device", j.device},
                    {"precision", j.precision},
-                   {"framework_overhead_s", j.framework_overhead_s}});
+                   {"framework_overhead_s", j.framework_overhead_s},
+                   {"sequence_length", sequence_json(j.sequence)}});
   return {{"path", path},
           {"devices", devs},
           {"links", lks},

@@ -9,6 +9,7 @@
 
 #include "models/device_spec.hpp"
 #include "models/json_reader.hpp"
+#include "workloads/sequence_length.hpp"
 
 namespace aisim {
 
@@ -30,6 +31,9 @@ struct JobSpec {
   std::string device;
   std::string precision;            // training recipe for generated traces
   double framework_overhead_s = 0;  // host time per op before the launch call (eager dispatch)
+  // Per-iteration sequence length of a sequence model; kFixed with fixed == 0 means "the trace's
+  // own length".
+  SequenceLengthSpec sequence;
 };
 
 struct PolicySpec {

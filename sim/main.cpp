@@ -2,20 +2,67 @@
 // written if they are bad), runs one simulation and writes its report. Typed errors end here
 // and become exit codes: 2 bad input, 3 simulated out-of-memory, 1 internal error.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
+#include "models/architecture.hpp"
 #include "models/errors.hpp"
 #include "policies/memory/memory_policy.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/config.hpp"
 #include "sim/report.hpp"
 #include "sim/simulation.hpp"
+#include "workloads/generator.hpp"
+#include "workloads/op_graph.hpp"
+#include "workloads/trace_io.hpp"
 
 namespace {
 
 constexpr int kExitBadInput = 2;
 constexpr int kExitOutOfMemory = 3;
 constexpr int kExitInternal = 1;
+
+struct TraceOptions {
+  std::string model, precision = "fp32", output;
+  int batch = 0, seq = 0;
+};
+
+// `aisim trace`: generate a training trace from an architecture and write it as JSON.
+int generate_trace(const TraceOptions& o, bool quiet) {
+  aisim::DiagnosticSink sink("aisim trace");
+  if (!aisim::has_architecture(o.model))
+    sink.add("--model", "unknown model \"" + o.model +
+                            "\"; valid: " + std::string(aisim::architecture_names()));
+  if (!aisim::is_training_precision(o.precision))
+    sink.add("--precision", "unknown precision \"" + o.precision +
+                                "\"; valid: " + std::string(aisim::training_precision_names()));
+  sink.throw_if_any<aisim::InputError>();
+  const aisim::Architecture arch = aisim::architecture_by_name(o.model);
+  if (o.seq > 0 && arch.max_sequence_length == 0)
+    sink.add("--seq", o.model + " has fixed shapes; --seq applies to bert-* and gpt2*");
+  if (o.seq > arch.max_sequence_length && arch.max_sequence_length > 0)
+    sink.add("--seq", "expected at most " + std::to_string(arch.max_sequence_length) + ", got " +
+                          std::to_string(o.seq));
+  sink.throw_if_any<aisim::InputError>();
+  const aisim::Trace trace = aisim::generate_training_trace(arch, o.batch, o.precision, o.seq);
+  {
+    std::ofstream out(o.output);
+    if (!out) throw aisim::InputError({{o.output, "", "cannot write the trace file"}});
+    out << aisim::trace_to_json(trace).dump(1) << "\n";
+  }
+  if (quiet) return 0;
+  const aisim::OpGraph graph(trace, o.output);
+  const double seq = trace.metadata.sequence_length;
+  std::cout << o.model << ": batch " << o.batch << ", precision " << o.precision;
+  if (seq > 0) std::cout << ", sequence length " << seq << " (symbolic S)";
+  std::cout << "\n  " << trace.ops.size() << " ops, " << trace.tensors.size() << " tensors, "
+            << arch.parameter_count() << " parameters\n";
+  for (const auto& [phase, totals] : graph.phase_totals(seq))
+    std::cout << "  " << aisim::to_string(phase) << ": " << totals.ops << " ops, "
+              << totals.flops / 1e9 << " GFLOP, " << totals.bytes / 1e9 << " GB\n";
+  std::cout << "written to " << o.output << "\n";
+  return 0;
+}
 
 template <class Registry>
 void list_policies(const char* family, std::ostream& out) {
@@ -39,6 +86,24 @@ int run(int argc, char** argv) {
   app.add_flag("--list-policies", list, "list the scheduler and memory policies with descriptions");
   app.add_option("--simgrid-cfg", simgrid_cfg,
                  "pass a setting to SimGrid, e.g. --simgrid-cfg surf/precision:1e-9 (repeatable)");
+  TraceOptions trace_options;
+  CLI::App* trace =
+      app.add_subcommand("trace", "generate a training trace from a model architecture");
+  trace
+      ->add_option("--model", trace_options.model,
+                   "resnet50, bert-base, bert-large, gpt2, gpt2-medium")
+      ->required();
+  trace->add_option("--batch", trace_options.batch, "batch size")
+      ->required()
+      ->check(CLI::Range(1, 1 << 20));
+  trace
+      ->add_option(
+          "--seq", trace_options.seq,
+          "sequence length recorded in the trace (bert-*, gpt2*; shapes stay symbolic in S)")
+      ->check(CLI::Range(1, 1 << 20));
+  trace->add_option("--precision", trace_options.precision,
+                    "fp32, tf32, amp or bf16 (default fp32)");
+  trace->add_option("-o,--output", trace_options.output, "trace file to write (JSON)")->required();
   app.footer(
       "Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
       "3 simulated out-of-memory.");
@@ -48,6 +113,7 @@ int run(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitBadInput;
   }
+  if (trace->parsed()) return generate_trace(trace_options, quiet);
   if (list) {
     list_policies<aisim::SchedulerRegistry>("schedulers", std::cout);
     list_policies<aisim::MemoryRegistry>("memory policies", std::cout);

@@ -54,11 +54,14 @@ void MetricsCollector::thread_switched_in(double runnable_s, double run_s) {
     switch_latency_s_.push_back(run_s - runnable_s);
 }
 
-void MetricsCollector::iteration_done(int job, double now_s, int samples) {
+void MetricsCollector::iteration_done(int job, double now_s, int samples, double sequence_length) {
   auto& j = jobs_[job];
   ++j.iterations_done;
   j.iteration_end_s.push_back(now_s);
-  if (j.window_start_s >= 0 && now_s > j.window_start_s) j.samples_in_window += samples;
+  if (j.window_start_s >= 0 && now_s > j.window_start_s) {
+    j.samples_in_window += samples;
+    if (sequence_length > 0) j.sequence_lengths.push_back(sequence_length);
+  }
 }
 
 void MetricsCollector::job_started(int job, const std::string& name, double now_s) {

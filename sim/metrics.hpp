@@ -45,6 +45,7 @@ struct JobMetrics {
   double end_s = 0;
   std::int64_t samples_in_window = 0;
   std::vector<double> iteration_end_s;
+  std::vector<double> sequence_lengths;  // per measured iteration (sequence models)
 };
 
 class MetricsCollector {
@@ -68,7 +69,7 @@ class MetricsCollector {
   }
   // A thread became runnable at `runnable_s` and started running (switch cost paid) at `run_s`.
   void thread_switched_in(double runnable_s, double run_s);
-  void iteration_done(int job, double now_s, int samples);
+  void iteration_done(int job, double now_s, int samples, double sequence_length = 0);
   void job_started(int job, const std::string& name, double now_s);
   void job_finished(int job, double now_s) { jobs_[job].end_s = now_s; }
   void memory_request(bool served_from_cache, double bytes);

@@ -19,8 +19,20 @@ struct NodeRuntime::JobPlan {
   DeviceId device = kNone;
   double host_time_per_op_s = 0;          // framework dispatch + launch call
   std::vector<double> kernel_duration_s;  // per op, from the device's cost model
-  double input_bytes = 0;                 // one batch, host to device
+  SeqPoly input_bytes;                    // one batch, host to device
   int batch_size = 0;
+  // Sizes depend on the sequence length and a length is drawn per iteration: durations are then
+  // recomputed at each iteration's length.
+  bool per_iteration_lengths = false;
+  std::optional<SequenceLengthSampler> sampler;
+  std::optional<RooflineCostModel> cost;
+
+  void compute_durations(double seq) {
+    kernel_duration_s.clear();
+    for (const Op& op : trace->ops)
+      kernel_duration_s.push_back(cost->kernel_duration_s(
+          {op.flops.at(seq), (op.bytes_read + op.bytes_written).at(seq), op.precision}));
+  }
 };
 
 NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
@@ -53,13 +65,18 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
     plan.device = config.device_index(plan.spec->device);
     const DeviceSpec& device = config.devices[plan.device];
     plan.host_time_per_op_s = plan.spec->framework_overhead_s + device.launch_latency_s;
-    const RooflineCostModel cost(device);
-    const double seq = plan.trace->metadata.sequence_length;
-    for (const Op& op : plan.trace->ops)
-      plan.kernel_duration_s.push_back(
-          cost.kernel_duration_s({op.flops.at(seq), (op.bytes_read + op.bytes_written).at(seq), op.precision}));
+    plan.cost.emplace(device);
     plan.batch_size = plan.trace->metadata.batch_size;
     plan.input_bytes = plan.trace->metadata.input_bytes_per_sample * plan.batch_size;
+    for (const Tensor& t : plan.trace->tensors)
+      if (t.role == TensorRole::kInput) plan.input_bytes = t.bytes;
+    const auto& seq = plan.spec->sequence;
+    if (plan.trace->symbolic() && seq.kind != SequenceLengthSpec::Kind::kFixed) {
+      plan.per_iteration_lengths = true;
+      // One stream of lengths per job, from the run's seed and the job's index.
+      plan.sampler.emplace(seq, config.run.seed * 0x9E3779B97F4A7C15ULL + j);
+    }
+    plan.compute_durations(plan.trace->metadata.sequence_length);
     plans_.push_back(std::move(plan));
   }
 }
@@ -88,7 +105,7 @@ void NodeRuntime::stop_out_of_memory(std::string message) {
 
 // The job's dispatch thread: the framework's main training loop in eager mode.
 void NodeRuntime::dispatch(int job) {
-  const JobPlan& plan = plans_[job];
+  JobPlan& plan = plans_[job];
   const auto& spec = *plan.spec;
   const DeviceSpec& device = config_.devices[plan.device];
   DeviceEngine& engine = *engines_[plan.device];
@@ -101,12 +118,16 @@ void NodeRuntime::dispatch(int job) {
   if (config_.run.warmup_iterations == 0) on_job_warmed_up(job);
 
   for (int it = 0; it < spec.iterations; ++it) {
+    const double seq =
+        plan.per_iteration_lengths ? plan.sampler->next() : plan.trace->metadata.sequence_length;
+    if (plan.per_iteration_lengths) plan.compute_durations(seq);
+    const double input_bytes = plan.input_bytes.at(seq);
     memory_.on_iteration_start(job, it);
     // The input batch: a device buffer, then a host-to-device copy over the link. The thread
     // blocks during the copy (a synchronous cudaMemcpy) and is woken when it completes.
-    if (plan.input_bytes > 0) {
+    if (input_bytes > 0) {
       const TensorRequest input{(static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it),
-                                plan.input_bytes, "input_batch"};
+                                input_bytes, "input_batch"};
       const AllocResult alloc = memory_.allocate(plan.device, input, s4u::Engine::get_clock());
       if (!alloc.ok) {
         const auto usage = memory_.usage(plan.device);
@@ -120,7 +141,7 @@ void NodeRuntime::dispatch(int job) {
       metrics_.memory_request(alloc.device_allocations == 0, input.size_bytes);
       cpu_->compute(thread, alloc.device_allocations * device.malloc_latency_s);
       cpu_->release_core(thread);
-      s4u::Comm::sendto(host, accelerator, static_cast<std::uint64_t>(plan.input_bytes));
+      s4u::Comm::sendto(host, accelerator, static_cast<std::uint64_t>(input_bytes));
       cpu_->wake(thread);
       cpu_->wait_for_core(thread);
     }
@@ -130,14 +151,14 @@ void NodeRuntime::dispatch(int job) {
     }
     // The end of a training step reads the loss: the host waits for the device.
     engine.synchronize(thread);
-    if (plan.input_bytes > 0) {
+    if (input_bytes > 0) {
       const TensorId input_id = (static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it);
       const ReleaseResult released =
           memory_.release(plan.device, input_id, s4u::Engine::get_clock());
       // cudaFree synchronizes the device; the stream is already idle here.
       cpu_->compute(thread, released.device_frees * device.free_latency_s);
     }
-    metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size);
+    metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size, seq);
     if (it + 1 == config_.run.warmup_iterations) on_job_warmed_up(job);
   }
   cpu_->release_core(thread);

@@ -14,6 +14,7 @@
 #include "sim/host_cpu.hpp"
 #include "sim/metrics.hpp"
 #include "sim/platform.hpp"
+#include "workloads/sequence_length.hpp"
 #include "workloads/trace.hpp"
 
 namespace aisim {

@@ -163,6 +163,27 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
                             measured, iterations_per_epoch, spec.dataset_size, batch)
               : std::string("simulated: the measured iterations cover a full epoch")},
          {"energy_j_per_epoch", node_power * epoch_s}});
+    // Durations of the measured iterations (end to end of consecutive iterations).
+    {
+      double lo = 0, hi = 0;
+      for (size_t k = static_cast<size_t>(config.run.warmup_iterations);
+           k < m.iteration_end_s.size(); ++k) {
+        const double d = m.iteration_end_s[k] - (k == 0 ? m.start_s : m.iteration_end_s[k - 1]);
+        lo = (lo == 0 || d < lo) ? d : lo;
+        hi = std::max(hi, d);
+      }
+      jobs.back()["iteration_time_s"] = {{"mean", per_iteration}, {"min", lo}, {"max", hi}};
+    }
+    if (!m.sequence_lengths.empty()) {
+      const auto [lo, hi] =
+          std::minmax_element(m.sequence_lengths.begin(), m.sequence_lengths.end());
+      double sum = 0;
+      for (double l : m.sequence_lengths) sum += l;
+      jobs.back()["sequence_length"] = {
+          {"mean", sum / static_cast<double>(m.sequence_lengths.size())},
+          {"min", *lo},
+          {"max", *hi}};
+    }
   }
 
   double cpu_busy = 0;

@@ -132,5 +132,42 @@ TEST(Config, MissingFileNamesThePath) {
   }
 }
 
+TEST(Config, ExtendsAppliesAMergePatchToTheBase) {
+  const Config c =
+      load_config(std::string(AISIM_SOURCE_DIR) + "/configs/bert_dynamic_padding.json");
+  EXPECT_EQ(c.devices.size(), 4u);  // from the base
+  ASSERT_EQ(c.jobs.size(), 1u);     // the array is replaced, not merged
+  EXPECT_EQ(c.jobs[0].model, "bert-base");
+  EXPECT_EQ(c.jobs[0].sequence.kind, SequenceLengthSpec::Kind::kUniform);
+  EXPECT_EQ(c.jobs[0].sequence.multiple_of, 8);
+  EXPECT_EQ(c.policies.scheduler, "fifo");  // untouched keys come from the base
+}
+
+TEST(Config, SequenceLengthIsChecked) {
+  Json c = minimal();
+  c["jobs"][0] = {{"model", "bert-base"},
+                  {"batch_size", 4},
+                  {"dataset_size", 10},
+                  {"iterations", 3},
+                  {"device", "gpu0"},
+                  {"sequence_length", {{"distribution", "uniform"}, {"min", 64}, {"max", 1024}}}};
+  auto errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pointer, "/jobs/0/sequence_length");
+  EXPECT_NE(errors[0].message.find("expected at most 512"), std::string::npos);
+
+  c["jobs"][0]["model"] = "resnet50";
+  c["jobs"][0]["sequence_length"] = 128;
+  errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("has fixed shapes"), std::string::npos);
+
+  c["jobs"][0]["model"] = "gpt2";
+  c["jobs"][0]["sequence_length"] = {{"distribution", "zipf"}};
+  errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pointer, "/jobs/0/sequence_length/distribution");
+}
+
 }  // namespace
 }  // namespace aisim

@@ -140,5 +140,29 @@ TEST(Simulation, ReportCarriesSchemaVersionSeedAndConfigEcho) {
   EXPECT_GE(report["devices"][0]["power_w"].get<double>(), 50.0);
 }
 
+// Dynamic padding: each iteration runs at its own length, so step times vary with the lengths
+// drawn, and the same seed draws the same lengths.
+TEST(Simulation, PerIterationSequenceLengthsDriveStepTimes) {
+  Json document = minimal();
+  document["jobs"][0] = {
+      {"model", "bert-base"},
+      {"batch_size", 8},
+      {"precision", "amp"},
+      {"dataset_size", 800},
+      {"iterations", 12},
+      {"device", "gpu0"},
+      {"sequence_length",
+       {{"distribution", "uniform"}, {"min", 16}, {"max", 256}, {"multiple_of", 16}}}};
+  const Json report = simulate(document);
+  const auto& seq = report["jobs"][0]["sequence_length"];
+  EXPECT_GE(seq["min"].get<double>(), 16);
+  EXPECT_LE(seq["max"].get<double>(), 256);
+  EXPECT_LT(seq["min"].get<double>(), seq["max"].get<double>());
+  // Step times follow the lengths: they differ from iteration to iteration. (One simulation per
+  // process, so the comparison with a fixed length is within this run.)
+  const auto& times = report["jobs"][0]["iteration_time_s"];
+  EXPECT_GT(times["max"].get<double>(), 1.5 * times["min"].get<double>());
+}
+
 }  // namespace
 }  // namespace aisim

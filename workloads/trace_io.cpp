@@ -106,10 +106,8 @@ Tensor read_tensor(const Json& value, const std::string& at, bool allow_seq, Dia
                "at most two sequence dimensions are supported, got " + std::to_string(seq_dims));
     t.bytes = shape_bytes(t.shape, element_bytes(t.dtype));
   }
-  if (bytes) {
-    const SeqPoly given = read_seq_poly(*bytes, r.child("bytes"), Dimension::kBytes, sink);
-    if (!shape) t.bytes = given;
-  }
+  // An explicit size wins over the shape's (elements wider than the dtype, e.g. int64 ids).
+  if (bytes) t.bytes = read_seq_poly(*bytes, r.child("bytes"), Dimension::kBytes, sink);
   if (!shape && !bytes) sink.add(at, "expected \"shape\" or \"bytes\" for the tensor's size");
   r.finish();
   return t;
@@ -273,9 +271,13 @@ Json trace_to_json(const Trace& trace) {
       Json shape = Json::array();
       for (const auto d : t.shape) shape.push_back(d == kSeqDim ? Json("S") : Json(d));
       j["shape"] = shape;
-    } else {
-      j["bytes"] = seq_poly_to_json(t.bytes);
     }
+    // The size, when the shape and dtype do not give it (no shape, or elements of another width
+    // such as int64 token ids).
+    const SeqPoly from_shape = shape_bytes(t.shape, element_bytes(t.dtype));
+    if (t.shape.empty() || from_shape.c0 != t.bytes.c0 || from_shape.c1 != t.bytes.c1 ||
+        from_shape.c2 != t.bytes.c2)
+      j["bytes"] = seq_poly_to_json(t.bytes);
     tensors.push_back(std::move(j));
   }
   const auto& m = trace.metadata;
