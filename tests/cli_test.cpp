@@ -86,7 +86,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"not_json.json", {"not_json.json: malformed JSON at line 1, column 1"}},
         BadInput{"bad_trace_ref.json",
                  {"bad_trace.json: /ops/0/kind: unknown op kind \"convolution\"; valid: conv,",
-                  "bad_trace.json: /ops/1/deps/0: op 5 is not listed before this op"}},
+                  "bad_trace.json: /ops/1/deps/0: unknown op 5"}},
+        BadInput{"cfg_trace_cycle.json",
+                 {"trace_cycle.json: /ops: dependency cycle: b -> c -> d -> b"}},
+        BadInput{"cfg_trace_dangling_tensor.json",
+                 {"trace_dangling_tensor.json: /ops/2/inputs/0: unknown tensor 9 (not listed under "
+                  "/tensors)"}},
+        BadInput{"cfg_trace_negative_size.json",
+                 {"trace_negative_size.json: /ops/1/bytes_read: expected a non-negative quantity"}},
+        BadInput{"cfg_trace_negative_shape.json",
+                 {"trace_negative_shape.json: /tensors/1/shape/1: expected a positive integer, got "
+                  "-16"}},
+        BadInput{"cfg_trace_missing_field.json",
+                 {"trace_missing_field.json: /ops/2/kind: missing required key"}},
+        BadInput{"cfg_trace_truncated.json",
+                 {"trace_truncated.json: malformed JSON at line 32, column 17"}},
+        BadInput{"cfg_trace_unknown_version.json",
+                 {"trace_unknown_version.json: /version: unsupported trace format version 7; this "
+                  "aisim reads version 1"}},
         BadInput{"no_such_file.json", {"no_such_file.json: cannot open file"}}),
     [](const testing::TestParamInfo<BadInput>& info) {
       std::string name = fs::path(info.param.file).stem().string();

@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "workloads/op_graph.hpp"
+
 namespace aisim {
 namespace {
 
@@ -129,6 +131,46 @@ void read_tensor_refs(JsonObjectReader& r, std::string_view key, std::vector<Ten
   }
 }
 
+// Puts the ops in an execution order (the listed order when it is one, else a topological order:
+// the OpGraph rejects cycles, naming their ops), then checks that every activation, gradient or
+// workspace tensor is produced once, before anything reads it.
+void order_and_check_tensors(Trace& trace, const std::string& file, DiagnosticSink& sink) {
+  std::unordered_map<OpId, size_t> position;
+  bool listed_in_order = true;
+  for (size_t i = 0; i < trace.ops.size(); ++i) {
+    for (OpId dep : trace.ops[i].deps)
+      if (!position.count(dep)) listed_in_order = false;
+    position.emplace(trace.ops[i].id, i);
+  }
+  std::vector<size_t> order(trace.ops.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  if (!listed_in_order) order = OpGraph(trace, file).topological_order();
+  std::unordered_map<TensorId, TensorRole> role_of;
+  for (const auto& t : trace.tensors) role_of[t.id] = t.role;
+  std::unordered_set<TensorId> produced;
+  for (size_t i : order) {
+    const Op& op = trace.ops[i];
+    const std::string at = json_pointer_child("/ops", i);
+    for (size_t k = 0; k < op.inputs.size(); ++k) {
+      const TensorRole role = role_of[op.inputs[k]];
+      const bool made_by_an_op = role == TensorRole::kActivation || role == TensorRole::kGradient ||
+                                 role == TensorRole::kWorkspace;
+      if (made_by_an_op && !produced.count(op.inputs[k]))
+        sink.add(at + "/inputs/" + std::to_string(k),
+                 "tensor " + std::to_string(op.inputs[k]) + " is read before any op produces it");
+    }
+    for (size_t k = 0; k < op.outputs.size(); ++k)
+      if (!produced.insert(op.outputs[k]).second)
+        sink.add(at + "/outputs/" + std::to_string(k),
+                 "tensor " + std::to_string(op.outputs[k]) + " is produced by two ops");
+  }
+  if (!listed_in_order) {
+    std::vector<Op> ordered;
+    for (size_t i : order) ordered.push_back(std::move(trace.ops[i]));
+    trace.ops = std::move(ordered);
+  }
+}
+
 }  // namespace
 
 Trace trace_from_json(const Json& document, const std::string& file) {
@@ -162,6 +204,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
   if (const Json* ops = top.array("ops", Presence::kRequired)) {
     if (ops->empty()) sink.add("/ops", "expected at least one op, got []");
     std::unordered_set<OpId> seen;
+    std::vector<std::pair<std::string, OpId>>
+        dep_refs;  // pointer, id: checked once all ops are read
     for (size_t i = 0; i < ops->size(); ++i) {
       const std::string at = json_pointer_child("/ops", i);
       JsonObjectReader r((*ops)[i], at, sink);
@@ -191,20 +235,6 @@ Trace trace_from_json(const Json& document, const std::string& file) {
         op.bytes_written = read_seq_poly(*v, r.child("bytes_written"), Dimension::kBytes, sink);
       read_tensor_refs(r, "inputs", op.inputs, tensor_ids, sink);
       read_tensor_refs(r, "outputs", op.outputs, tensor_ids, sink);
-      for (size_t k = 0; k < op.inputs.size(); ++k) {
-        const TensorRole role = role_of[op.inputs[k]];
-        const bool made_by_an_op = role == TensorRole::kActivation ||
-                                   role == TensorRole::kGradient || role == TensorRole::kWorkspace;
-        if (made_by_an_op && !produced.count(op.inputs[k]))
-          sink.add(json_pointer_child(r.child("inputs"), k),
-                   "tensor " + std::to_string(op.inputs[k]) +
-                       " is read before any earlier op produces it");
-      }
-      for (size_t k = 0; k < op.outputs.size(); ++k) {
-        if (!produced.insert(op.outputs[k]).second)
-          sink.add(json_pointer_child(r.child("outputs"), k),
-                   "tensor " + std::to_string(op.outputs[k]) + " is produced by two ops");
-      }
       if (const auto dtype = r.string("dtype", Presence::kOptional)) {
         if (const auto p = precision_from_string(*dtype))
           op.precision = *p;
@@ -216,17 +246,13 @@ Trace trace_from_json(const Json& document, const std::string& file) {
         for (size_t d = 0; d < deps->size(); ++d) {
           const Json& dep = (*deps)[d];
           const std::string dep_at = json_pointer_child(r.child("deps"), d);
-          if (!dep.is_number_unsigned()) {
+          if (!dep.is_number_unsigned() ||
+              dep.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxCount))
             sink.add(dep_at, "expected an op id (non-negative integer), got " + dep.dump());
-          } else if (!seen.count(static_cast<OpId>(dep.get<std::uint64_t>()))) {
-            // Ops are listed in execution order, so a dependency on a later or unknown op is an
-            // error; this also rules out cycles.
-            sink.add(dep_at, "op " + dep.dump() +
-                                 " is not listed before this op (ops must be in a valid execution "
-                                 "order and dependencies must name earlier ops)");
-          } else {
-            op.deps.push_back(static_cast<OpId>(dep.get<std::uint64_t>()));
-          }
+          else
+            dep_refs.push_back({dep_at, static_cast<OpId>(dep.get<std::uint64_t>())});
+          op.deps.push_back(
+              static_cast<OpId>(dep.is_number_unsigned() ? dep.get<std::uint64_t>() : 0));
         }
       }
       r.finish();
@@ -234,8 +260,12 @@ Trace trace_from_json(const Json& document, const std::string& file) {
         sink.add(at + "/id", "duplicate op id " + std::to_string(op.id));
       trace.ops.push_back(std::move(op));
     }
+    for (const auto& [at, id] : dep_refs)
+      if (!seen.count(id)) sink.add(at, "unknown op " + std::to_string(id));
   }
   top.finish();
+  sink.throw_if_any<TraceError>();
+  order_and_check_tensors(trace, file, sink);
   sink.throw_if_any<TraceError>();
   return trace;
 }
