@@ -184,6 +184,7 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
   if (!r.is_object()) return j;
   const auto model = r.string("model", Presence::kOptional);
   const auto trace = r.string("trace", Presence::kOptional);
+  const bool both = r.has("model") && r.has("trace");
   if (r.has("model") == r.has("trace"))
     sink.add(at, "expected exactly one of \"model\" (a model name) or \"trace\" (a trace file)");
   if (model) {
@@ -199,7 +200,8 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
   j.name = r.string_or("name", model.value_or("job"));
   // A trace carries its own batch size; a job that also gives one must agree (checked on load).
   j.batch_size = static_cast<int>(
-      r.integer("batch_size", model ? Presence::kRequired : Presence::kOptional, 1, 1 << 20)
+      r.integer("batch_size", model && !both ? Presence::kRequired : Presence::kOptional, 1,
+                1 << 20)
           .value_or(0));
   // 0 marks "invalid, already reported", so later checks do not report it again.
   j.iterations =
@@ -226,7 +228,11 @@ void check_policy(const std::string& name, const std::vector<std::string>& valid
     sink.add(at, std::string("unknown ") + what + " \"" + name + "\"; valid: " + list(valid));
 }
 
-void check_cross_references(const Config& c, DiagnosticSink& sink) {
+// Checks rules that span sections. A rule whose inputs are already reported as invalid is skipped,
+// so that one mistake gives one line: `devices_named` says every device has a valid name,
+// `links_read` that the links section is a valid array.
+void check_cross_references(const Config& c, DiagnosticSink& sink, bool devices_named,
+                            bool links_read) {
   std::set<std::string> names;
   int cpus = 0;
   for (size_t i = 0; i < c.devices.size(); ++i) {
@@ -249,7 +255,7 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
       sink.add(at + "/name", "duplicate link name \"" + l.name + "\"");
     for (int e = 0; e < 2; ++e) {
       const auto& end = e == 0 ? l.endpoint_a : l.endpoint_b;
-      if (!end.empty() && c.device_index(end) < 0)
+      if (devices_named && !end.empty() && c.device_index(end) < 0)
         sink.add(at + "/endpoints/" + std::to_string(e),
                  "unknown device \"" + end + "\"; devices: " + list({names.begin(), names.end()}));
     }
@@ -263,8 +269,9 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
     const std::string at = "/jobs/" + std::to_string(i);
     const int dev = c.device_index(j.device);
     if (!j.device.empty() && dev < 0) {
-      sink.add(at + "/device", "unknown device \"" + j.device +
-                                   "\"; devices: " + list({names.begin(), names.end()}));
+      if (devices_named)
+        sink.add(at + "/device", "unknown device \"" + j.device +
+                                     "\"; devices: " + list({names.begin(), names.end()}));
       continue;
     }
     if (dev < 0) continue;
@@ -274,9 +281,12 @@ void check_cross_references(const Config& c, DiagnosticSink& sink) {
       continue;
     }
     // An invalid link endpoint is already reported; do not report its consequences too.
-    const bool links_valid = std::all_of(c.links.begin(), c.links.end(), [&](const LinkSpec& l) {
-      return c.device_index(l.endpoint_a) >= 0 && c.device_index(l.endpoint_b) >= 0;
-    });
+    const bool links_valid = links_read && devices_named &&
+                             std::all_of(c.links.begin(), c.links.end(), [&](const LinkSpec& l) {
+                               return c.device_index(l.endpoint_a) >= 0 &&
+                                      c.device_index(l.endpoint_b) >= 0 &&
+                                      l.endpoint_a != l.endpoint_b;
+                             });
     if (host >= 0 && links_valid) {
       const bool linked = std::any_of(c.links.begin(), c.links.end(), [&](const LinkSpec& l) {
         return (l.endpoint_a == d.name && l.endpoint_b == c.devices[host].name) ||
@@ -403,7 +413,12 @@ Config config_from_json(const Json& document, const std::string& path) {
   top.any("$schema");
   top.any("description");
   top.finish();
-  check_cross_references(c, sink);
+  const bool devices_named =
+      !c.devices.empty() && std::all_of(c.devices.begin(), c.devices.end(),
+                                        [](const DeviceSpec& d) { return !d.name.empty(); });
+  const bool links_read =
+      document.is_object() && document.contains("links") && document["links"].is_array();
+  check_cross_references(c, sink, devices_named, links_read);
   sink.throw_if_any<ConfigError>();
   return c;
 }
@@ -428,6 +443,10 @@ Json resolve_extends(Json document, const std::string& path, int depth) {
   const auto base_path = (std::filesystem::path(path).parent_path() / base_ref.get<std::string>())
                              .lexically_normal()
                              .string();
+  if (!std::filesystem::is_regular_file(base_path)) {
+    sink.add("/extends", "cannot open base config " + base_path);
+    sink.throw_if_any<ConfigError>();
+  }
   DiagnosticSink base_sink(base_path);
   auto base = read_json_file(base_path, base_sink);
   base_sink.throw_if_any<ConfigError>();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <simgrid/s4u/Engine.hpp>
 
 #include "models/architecture.hpp"
@@ -32,6 +33,10 @@ std::vector<Trace> load_workloads(const Config& config) {
     if (!job.model.empty()) {
       traces.push_back(
           generate_training_trace(architecture_by_name(job.model), job.batch_size, job.precision));
+      continue;
+    }
+    if (!std::filesystem::is_regular_file(job.trace_path)) {
+      sink.add("/jobs/" + std::to_string(j) + "/trace", "cannot open trace file " + job.trace_path);
       continue;
     }
     Trace trace = load_trace_file(job.trace_path);

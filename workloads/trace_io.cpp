@@ -147,22 +147,36 @@ void order_and_check_tensors(Trace& trace, const std::string& file, DiagnosticSi
   if (!listed_in_order) order = OpGraph(trace, file).topological_order();
   std::unordered_map<TensorId, TensorRole> role_of;
   for (const auto& t : trace.tensors) role_of[t.id] = t.role;
-  std::unordered_set<TensorId> produced;
-  for (size_t i : order) {
-    const Op& op = trace.ops[i];
-    const std::string at = json_pointer_child("/ops", i);
+  // Where each tensor is produced (first producer in execution order), to tell "read before it is
+  // produced" from "never produced".
+  std::unordered_map<TensorId, size_t> producer_rank;
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    const Op& op = trace.ops[order[rank]];
+    for (size_t k = 0; k < op.outputs.size(); ++k)
+      if (!producer_rank.emplace(op.outputs[k], rank).second)
+        sink.add(json_pointer_child("/ops", order[rank]) + "/outputs/" + std::to_string(k),
+                 "tensor " + std::to_string(op.outputs[k]) + " is produced by two ops");
+  }
+  std::unordered_set<TensorId> reported;
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    const Op& op = trace.ops[order[rank]];
     for (size_t k = 0; k < op.inputs.size(); ++k) {
-      const TensorRole role = role_of[op.inputs[k]];
+      const TensorId t = op.inputs[k];
+      const TensorRole role = role_of[t];
       const bool made_by_an_op = role == TensorRole::kActivation || role == TensorRole::kGradient ||
                                  role == TensorRole::kWorkspace;
-      if (made_by_an_op && !produced.count(op.inputs[k]))
-        sink.add(at + "/inputs/" + std::to_string(k),
-                 "tensor " + std::to_string(op.inputs[k]) + " is read before any op produces it");
+      const auto produced = producer_rank.find(t);
+      if (!made_by_an_op || (produced != producer_rank.end() && produced->second < rank) ||
+          !reported.insert(t).second)
+        continue;
+      const std::string at =
+          json_pointer_child("/ops", order[rank]) + "/inputs/" + std::to_string(k);
+      if (produced == producer_rank.end())
+        sink.add(at, "tensor " + std::to_string(t) + " (" + std::string(to_string(role)) +
+                         ") is read but no op produces it");
+      else
+        sink.add(at, "tensor " + std::to_string(t) + " is read before the op that produces it");
     }
-    for (size_t k = 0; k < op.outputs.size(); ++k)
-      if (!produced.insert(op.outputs[k]).second)
-        sink.add(at + "/outputs/" + std::to_string(k),
-                 "tensor " + std::to_string(op.outputs[k]) + " is produced by two ops");
   }
   if (!listed_in_order) {
     std::vector<Op> ordered;
@@ -200,18 +214,24 @@ Trace trace_from_json(const Json& document, const std::string& file) {
   }
   std::unordered_map<TensorId, TensorRole> role_of;
   for (const auto& t : trace.tensors) role_of[t.id] = t.role;
-  std::unordered_set<TensorId> produced;
   if (const Json* ops = top.array("ops", Presence::kRequired)) {
     if (ops->empty()) sink.add("/ops", "expected at least one op, got []");
     std::unordered_set<OpId> seen;
-    std::vector<std::pair<std::string, OpId>>
-        dep_refs;  // pointer, id: checked once all ops are read
+    // Dependencies as (pointer, id), checked once all ops are read. If an op has no valid id (it is
+    // already reported), unknown-dependency errors would only echo it: they are skipped.
+    std::vector<std::pair<std::string, OpId>> dep_refs;
+    bool ids_valid = true;
     for (size_t i = 0; i < ops->size(); ++i) {
       const std::string at = json_pointer_child("/ops", i);
       JsonObjectReader r((*ops)[i], at, sink);
-      if (!r.is_object()) continue;
+      if (!r.is_object()) {
+        ids_valid = false;
+        continue;
+      }
       Op op;
-      op.id = static_cast<OpId>(r.integer("id", Presence::kRequired, 0, kMaxCount).value_or(0));
+      const auto id = r.integer("id", Presence::kRequired, 0, kMaxCount);
+      ids_valid = ids_valid && id.has_value();
+      op.id = static_cast<OpId>(id.value_or(0));
       op.name = r.string_or("name", "op" + std::to_string(op.id));
       if (const auto kind = r.string("kind", Presence::kRequired)) {
         if (const auto k = op_kind_from_string(*kind))
@@ -256,12 +276,12 @@ Trace trace_from_json(const Json& document, const std::string& file) {
         }
       }
       r.finish();
-      if (!seen.insert(op.id).second)
+      if (id && !seen.insert(op.id).second)
         sink.add(at + "/id", "duplicate op id " + std::to_string(op.id));
       trace.ops.push_back(std::move(op));
     }
     for (const auto& [at, id] : dep_refs)
-      if (!seen.count(id)) sink.add(at, "unknown op " + std::to_string(id));
+      if (ids_valid && !seen.count(id)) sink.add(at, "unknown op " + std::to_string(id));
   }
   top.finish();
   sink.throw_if_any<TraceError>();
