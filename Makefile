@@ -9,7 +9,10 @@ CONFIG    ?= configs/a100_tpu.json
 APT_PKGS  := libsimgrid-dev libboost-graph-dev nlohmann-json3-dev libfmt-dev libcli11-dev \
              libgtest-dev libbenchmark-dev cmake g++ make pkg-config python3-matplotlib
 
-.PHONY: deps configure build run test bench clean
+.PHONY: deps configure build run test bench fuzz test-sanitize clean
+
+FUZZ_SECONDS ?= 60
+FUZZ_PKGS    := clang libclang-rt-14-dev
 
 deps:
 	@missing=$$(for p in $(APT_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
@@ -36,5 +39,30 @@ test: build
 bench: build
 	$(BUILD_DIR)/bench/aisim_bench
 
+# The whole test suite built with AddressSanitizer + UndefinedBehaviorSanitizer (.ci/run runs it).
+test-sanitize: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAISIM_SANITIZE=ON -DAISIM_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake --build build-asan -j $(JOBS) > build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer: each target runs FUZZ_SECONDS on a seed corpus of the shipped configs and test data;
+# findings are written to build-fuzz/findings/<target>/ (see docs/robustness.md).
+fuzz: deps
+	@missing=$$(for p in $(FUZZ_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAISIM_FUZZ=ON \
+	  -DAISIM_BUILD_TESTS=OFF -DAISIM_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target quantity_fuzzer config_fuzzer trace_fuzzer > build-fuzz/build.log 2>&1 || { cat build-fuzz/build.log; exit 1; }
+	@for t in quantity config trace; do \
+	  mkdir -p build-fuzz/corpus/$$t build-fuzz/findings/$$t; \
+	  case $$t in config) cp configs/*.json tests/data/minimal.json build-fuzz/corpus/$$t/ ;; \
+	              trace) cp tests/data/chain_trace.json build-fuzz/corpus/$$t/ ;; \
+	              quantity) printf '312 TFLOPS' > build-fuzz/corpus/$$t/a; printf '2039 GB/s' > build-fuzz/corpus/$$t/b ;; esac; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz/$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=build-fuzz/findings/$$t/ \
+	    build-fuzz/corpus/$$t tests/data/bad/fuzz/$$t 2>&1 | tail -2 || exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-fuzz
