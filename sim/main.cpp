@@ -2,6 +2,7 @@
 // written if they are bad), runs one simulation and writes its report. Typed errors end here
 // and become exit codes: 2 bad input, 3 simulated out-of-memory, 1 internal error.
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "models/errors.hpp"
@@ -10,6 +11,8 @@
 #include "sim/config.hpp"
 #include "sim/report.hpp"
 #include "sim/simulation.hpp"
+#include "workloads/importers.hpp"
+#include "workloads/trace_io.hpp"
 
 namespace {
 
@@ -22,6 +25,30 @@ void list_policies(const char* family, std::ostream& out) {
   out << family << ":\n";
   for (const auto& [name, entry] : Registry::instance().entries())
     out << "  " << name << "  " << entry.description << "\n";
+}
+
+int run_import(const std::string& file, const std::string& output, const std::string& format_name,
+               const aisim::ImportOptions& options, bool quiet) {
+  std::optional<aisim::TraceFormat> format;
+  if (!format_name.empty()) {
+    format = aisim::trace_format_from_string(format_name);
+    if (!format) {
+      std::cerr << "aisim: unknown trace format \"" << format_name
+                << "\"; valid: " << aisim::trace_format_names() << "\n";
+      return kExitBadInput;
+    }
+  }
+  const aisim::Trace trace = aisim::import_trace(file, format, options);
+  std::ofstream out(output);
+  aisim::write_trace(trace, out);
+  if (!out) {
+    std::cerr << "aisim: cannot write " << output << "\n";
+    return kExitBadInput;
+  }
+  if (!quiet)
+    std::cout << "imported " << trace.ops.size() << " ops (" << trace.metadata.steps_per_iteration
+              << " profiler step(s) per iteration) from " << file << " into " << output << "\n";
+  return 0;
 }
 
 int run(int argc, char** argv) {
@@ -39,6 +66,21 @@ int run(int argc, char** argv) {
   app.add_flag("--list-policies", list, "list the scheduler and memory policies with descriptions");
   app.add_option("--simgrid-cfg", simgrid_cfg,
                  "pass a setting to SimGrid, e.g. --simgrid-cfg surf/precision:1e-9 (repeatable)");
+  // `aisim import`: convert a recorded trace into aisim's format without simulating.
+  std::string import_file, import_output, import_format;
+  aisim::ImportOptions import_options;
+  CLI::App* import = app.add_subcommand(
+      "import", "convert a profiler trace (Kineto, PyTorch ET, Chakra; .json or .json.gz) into an "
+                "aisim trace (docs/trace-format.md), without simulating");
+  import->add_option("file", import_file, "the recorded trace")->required();
+  import->add_option("-o,--output", import_output, "the aisim trace to write")->required();
+  import->add_option("--format", import_format, "kineto, pytorch-et, chakra or aisim (default: detected)");
+  import->add_option("--step", import_options.step,
+                     "profiler steps that form the iteration: all, median or a step number")
+      ->default_val("all");
+  import->add_option("--batch-size", import_options.batch_size, "samples per step (for throughput)")
+      ->default_val(1)
+      ->check(CLI::PositiveNumber);
   app.footer(
       "Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
       "3 simulated out-of-memory.");
@@ -48,6 +90,7 @@ int run(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitBadInput;
   }
+  if (*import) return run_import(import_file, import_output, import_format, import_options, quiet);
   if (list) {
     list_policies<aisim::SchedulerRegistry>("schedulers", std::cout);
     list_policies<aisim::MemoryRegistry>("memory policies", std::cout);

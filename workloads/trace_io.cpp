@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "models/device_spec.hpp"
+
 namespace aisim {
 namespace {
 
@@ -19,11 +21,13 @@ SeqPoly read_seq_poly(const Json& value, const std::string& at, std::optional<Di
   const auto scalar = [&](const Json& v, const std::string& where) -> double {
     if (dimension) {
       std::string expected;
-      if (const auto q = quantity_from_json(v, *dimension, Sign::kNonNegative, &expected)) return *q;
+      if (const auto q = quantity_from_json(v, *dimension, Sign::kNonNegative, &expected))
+        return *q;
       sink.add(where, expected + ", got " + v.dump());
       return 0;
     }
-    if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0) return v.get<double>();
+    if (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0)
+      return v.get<double>();
     sink.add(where, "expected a non-negative number, got " + v.dump());
     return 0;
   };
@@ -35,6 +39,28 @@ SeqPoly read_seq_poly(const Json& value, const std::string& at, std::optional<Di
   if (const Json* c = r.any("per_seq2")) poly.c2 = scalar(*c, r.child("per_seq2"));
   r.finish();
   return poly;
+}
+
+// The optional measured timings of an op (imported traces).
+void read_measured(JsonObjectReader& r, Op& op, DiagnosticSink& sink) {
+  if (const Json* d = r.object("duration_us", Presence::kOptional)) {
+    for (const auto& [kind, value] : d->items()) {
+      const std::string at = json_pointer_child(r.child("duration_us"), kind);
+      if (!device_kind_from_string(kind) || kind == "cpu")
+        sink.add(at, "unknown device kind \"" + kind + "\"; valid: gpu, npu, tpu");
+      else if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0)
+        sink.add(at, "expected a non-negative number of microseconds, got " + value.dump());
+      else
+        op.duration_us[kind] = value.get<double>();
+    }
+  }
+  if (const auto host = r.number("host_us", Presence::kOptional, 0, 1e15)) op.host_us = *host;
+  if (const Json* sync = r.any("host_sync")) {
+    if (sync->is_boolean())
+      op.host_sync = sync->get<bool>();
+    else
+      sink.add(r.child("host_sync"), "expected true or false, got " + sync->dump());
+  }
 }
 
 Json seq_poly_to_json(const SeqPoly& p) {
@@ -54,6 +80,7 @@ TraceMetadata read_metadata(JsonObjectReader& r) {
   m.parameter_bytes = r.quantity_or("parameter_bytes", Dimension::kBytes, 0, Sign::kNonNegative);
   m.precision = r.string_or("precision", "fp32");
   m.sequence_length = static_cast<int>(r.integer_or("sequence_length", 0, 0, 1 << 20));
+  m.steps_per_iteration = static_cast<int>(r.integer_or("steps_per_iteration", 1, 1, kMaxCount));
   r.finish();
   return m;
 }
@@ -62,20 +89,24 @@ Tensor read_tensor(const Json& value, const std::string& at, bool allow_seq, Dia
   Tensor t;
   JsonObjectReader r(value, at, sink);
   if (!r.is_object()) return t;
-  t.id = static_cast<TensorId>(r.integer("id", Presence::kRequired, 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
+  t.id = static_cast<TensorId>(
+      r.integer("id", Presence::kRequired, 0, std::numeric_limits<std::int64_t>::max())
+          .value_or(0));
   // (std::string built first: GCC 12 gives a false -Wrestrict on "t" + std::to_string(...).)
   t.name = r.string_or("name", std::string("tensor") + std::to_string(t.id));
   if (const auto role = r.string("role", Presence::kOptional)) {
     if (const auto v = tensor_role_from_string(*role))
       t.role = *v;
     else
-      sink.add(r.child("role"), "unknown tensor role \"" + *role + "\"; valid: " + std::string(tensor_role_names()));
+      sink.add(r.child("role"),
+               "unknown tensor role \"" + *role + "\"; valid: " + std::string(tensor_role_names()));
   }
   if (const auto dtype = r.string("dtype", Presence::kOptional)) {
     if (const auto p = precision_from_string(*dtype))
       t.dtype = *p;
     else
-      sink.add(r.child("dtype"), "unknown dtype \"" + *dtype + "\"; valid: " + std::string(precision_names()));
+      sink.add(r.child("dtype"),
+               "unknown dtype \"" + *dtype + "\"; valid: " + std::string(precision_names()));
   }
   const Json* shape = r.array("shape", Presence::kOptional);
   const Json* bytes = r.any("bytes");
@@ -91,10 +122,13 @@ Tensor read_tensor(const Json& value, const std::string& at, bool allow_seq, Dia
         t.shape.push_back(d.get<std::int64_t>());
       } else {
         sink.add(dim_at, std::string("expected a positive integer") +
-                             (allow_seq ? " or \"S\" (the sequence length)" : "") + ", got " + d.dump());
+                             (allow_seq ? " or \"S\" (the sequence length)" : "") + ", got " +
+                             d.dump());
       }
     }
-    if (seq_dims > 2) sink.add(r.child("shape"), "at most two sequence dimensions are supported, got " + std::to_string(seq_dims));
+    if (seq_dims > 2)
+      sink.add(r.child("shape"),
+               "at most two sequence dimensions are supported, got " + std::to_string(seq_dims));
     t.bytes = shape_bytes(t.shape, element_bytes(t.dtype));
   }
   if (bytes) {
@@ -144,7 +178,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
     for (size_t i = 0; i < tensors->size(); ++i) {
       const std::string at = json_pointer_child("/tensors", i);
       Tensor t = read_tensor((*tensors)[i], at, trace.metadata.sequence_length > 0, sink);
-      if (!tensor_ids.insert(t.id).second) sink.add(at + "/id", "duplicate tensor id " + std::to_string(t.id));
+      if (!tensor_ids.insert(t.id).second)
+        sink.add(at + "/id", "duplicate tensor id " + std::to_string(t.id));
       trace.tensors.push_back(std::move(t));
     }
   }
@@ -175,7 +210,8 @@ Trace trace_from_json(const Json& document, const std::string& file) {
           sink.add(r.child("phase"),
                    "unknown phase \"" + *phase + "\"; valid: " + std::string(phase_names()));
       }
-      if (const Json* v = r.any("flops")) op.flops = read_seq_poly(*v, r.child("flops"), std::nullopt, sink);
+      if (const Json* v = r.any("flops"))
+        op.flops = read_seq_poly(*v, r.child("flops"), std::nullopt, sink);
       if (const Json* v = r.any("bytes_read"))
         op.bytes_read = read_seq_poly(*v, r.child("bytes_read"), Dimension::kBytes, sink);
       if (const Json* v = r.any("bytes_written"))
@@ -184,11 +220,12 @@ Trace trace_from_json(const Json& document, const std::string& file) {
       read_tensor_refs(r, "outputs", op.outputs, tensor_ids, sink);
       for (size_t k = 0; k < op.inputs.size(); ++k) {
         const TensorRole role = role_of[op.inputs[k]];
-        const bool made_by_an_op = role == TensorRole::kActivation || role == TensorRole::kGradient ||
-                                   role == TensorRole::kWorkspace;
+        const bool made_by_an_op = role == TensorRole::kActivation ||
+                                   role == TensorRole::kGradient || role == TensorRole::kWorkspace;
         if (made_by_an_op && !produced.count(op.inputs[k]))
           sink.add(json_pointer_child(r.child("inputs"), k),
-                   "tensor " + std::to_string(op.inputs[k]) + " is read before any earlier op produces it");
+                   "tensor " + std::to_string(op.inputs[k]) +
+                       " is read before any earlier op produces it");
       }
       for (size_t k = 0; k < op.outputs.size(); ++k) {
         if (!produced.insert(op.outputs[k]).second)
@@ -219,6 +256,7 @@ Trace trace_from_json(const Json& document, const std::string& file) {
           }
         }
       }
+      read_measured(r, op, sink);
       r.finish();
       if (!seen.insert(op.id).second)
         sink.add(at + "/id", "duplicate op id " + std::to_string(op.id));
@@ -237,25 +275,35 @@ Trace load_trace_file(const std::string& path) {
   return trace_from_json(*document, path);
 }
 
+namespace {
+Json op_to_json(const Op& op) {
+  Json j{{"id", op.id},
+         {"name", op.name},
+         {"kind", to_string(op.kind)},
+         {"phase", to_string(op.phase)},
+         {"flops", seq_poly_to_json(op.flops)},
+         {"bytes_read", seq_poly_to_json(op.bytes_read)},
+         {"bytes_written", seq_poly_to_json(op.bytes_written)},
+         {"dtype", to_string(op.precision)}};
+  if (!op.deps.empty()) j["deps"] = op.deps;
+  if (!op.inputs.empty()) j["inputs"] = op.inputs;
+  if (!op.outputs.empty()) j["outputs"] = op.outputs;
+  if (!op.duration_us.empty()) j["duration_us"] = op.duration_us;
+  if (op.host_us) j["host_us"] = *op.host_us;
+  if (op.host_sync) j["host_sync"] = true;
+  return j;
+}
+}  // namespace
+
 Json trace_to_json(const Trace& trace) {
   Json ops = Json::array();
   for (const auto& op : trace.ops) {
-    Json j{{"id", op.id},
-           {"name", op.name},
-           {"kind", to_string(op.kind)},
-           {"phase", to_string(op.phase)},
-           {"flops", seq_poly_to_json(op.flops)},
-           {"bytes_read", seq_poly_to_json(op.bytes_read)},
-           {"bytes_written", seq_poly_to_json(op.bytes_written)},
-           {"dtype", to_string(op.precision)}};
-    if (!op.deps.empty()) j["deps"] = op.deps;
-    if (!op.inputs.empty()) j["inputs"] = op.inputs;
-    if (!op.outputs.empty()) j["outputs"] = op.outputs;
-    ops.push_back(std::move(j));
+    ops.push_back(op_to_json(op));
   }
   Json tensors = Json::array();
   for (const auto& t : trace.tensors) {
-    Json j{{"id", t.id}, {"name", t.name}, {"role", to_string(t.role)}, {"dtype", to_string(t.dtype)}};
+    Json j{
+        {"id", t.id}, {"name", t.name}, {"role", to_string(t.role)}, {"dtype", to_string(t.dtype)}};
     if (!t.shape.empty()) {
       Json shape = Json::array();
       for (const auto d : t.shape) shape.push_back(d == kSeqDim ? Json("S") : Json(d));
@@ -275,9 +323,26 @@ Json trace_to_json(const Trace& trace) {
                 {"input_bytes_per_sample", m.input_bytes_per_sample},
                 {"parameter_bytes", m.parameter_bytes},
                 {"precision", m.precision},
-                {"sequence_length", m.sequence_length}}},
+                {"sequence_length", m.sequence_length},
+                {"steps_per_iteration", m.steps_per_iteration}}},
               {"tensors", std::move(tensors)},
               {"ops", std::move(ops)}};
+}
+
+void write_trace(const Trace& trace, std::ostream& out) {
+  // The document without its ops, then one op at a time: a trace of 20,000 imported ops as one
+  // DOM would take several times the memory of the importer's own data.
+  Trace head;
+  head.metadata = trace.metadata;
+  head.tensors = trace.tensors;
+  Json document = trace_to_json(head);
+  document.erase("ops");
+  std::string text = document.dump();
+  text.pop_back();  // the closing brace
+  out << text << (document.size() > 0 ? "," : "") << "\"ops\":[";
+  for (size_t i = 0; i < trace.ops.size(); ++i)
+    out << (i ? ",\n" : "\n") << op_to_json(trace.ops[i]).dump();
+  out << "\n]}\n";
 }
 
 }  // namespace aisim
