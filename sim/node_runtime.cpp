@@ -8,6 +8,7 @@
 #include <simgrid/s4u/Engine.hpp>
 
 #include "models/roofline_cost_model.hpp"
+#include "sim/measured_replay.hpp"
 
 namespace aisim {
 namespace s4u = simgrid::s4u;
@@ -19,6 +20,10 @@ struct NodeRuntime::JobPlan {
   DeviceId device = kNone;
   double host_time_per_op_s = 0;          // framework dispatch + launch call
   std::vector<double> kernel_duration_s;  // per op, from the device's cost model
+  // Imported traces carry measured timings (Trace::Op): per op, host time before the launch,
+  // whether the host then waits for the device, and ops that are host work only (kind cpu).
+  // Such a trace brings its own synchronisations: no implicit one at the end of an iteration.
+  MeasuredReplay replay;
   double input_bytes = 0;                 // one batch, host to device
   int batch_size = 0;
 };
@@ -40,11 +45,12 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
   }
   memory_.configure(capacities);
   for (size_t i = 0; i < config.devices.size(); ++i) {
+    const DeviceSpec& d = config.devices[i];
     engines_.push_back(static_cast<int>(i) == host
                            ? nullptr
                            : std::make_unique<DeviceEngine>(static_cast<DeviceId>(i),
                                                             platform.hosts[i], node_, metrics_,
-                                                            *cpu_));
+                                                            *cpu_, d.launch_queue_depth));
   }
   for (size_t j = 0; j < config.jobs.size(); ++j) {
     JobPlan plan;
@@ -58,6 +64,7 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
     for (const Op& op : plan.trace->ops)
       plan.kernel_duration_s.push_back(
           cost.kernel_duration_s({op.flops.at(seq), (op.bytes_read + op.bytes_written).at(seq), op.precision}));
+    plan.replay = measured_replay(*plan.trace, device.kind, plan.host_time_per_op_s, plan.kernel_duration_s);
     plan.batch_size = plan.trace->metadata.batch_size;
     plan.input_bytes = plan.trace->metadata.input_bytes_per_sample * plan.batch_size;
     plans_.push_back(std::move(plan));
@@ -124,12 +131,16 @@ void NodeRuntime::dispatch(int job) {
       cpu_->wake(thread);
       cpu_->wait_for_core(thread);
     }
-    for (double kernel_s : plan.kernel_duration_s) {
-      cpu_->compute(thread, plan.host_time_per_op_s);
-      engine.submit(kernel_s);
+    if (plan.replay.active) {
+      replay_iteration(plan.replay, plan.kernel_duration_s, *cpu_, thread, engine);
+    } else {
+      for (double kernel_s : plan.kernel_duration_s) {
+        cpu_->compute(thread, plan.host_time_per_op_s);
+        engine.submit(kernel_s);
+      }
+      // The end of a training step reads the loss: the host waits for the device.
+      engine.synchronize(thread);
     }
-    // The end of a training step reads the loss: the host waits for the device.
-    engine.synchronize(thread);
     if (plan.input_bytes > 0) {
       const TensorId input_id = (static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it);
       const ReleaseResult released =
@@ -140,6 +151,7 @@ void NodeRuntime::dispatch(int job) {
     metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size);
     if (it + 1 == config_.run.warmup_iterations) on_job_warmed_up(job);
   }
+  if (plan.replay.active) engine.synchronize(thread);  // the last step's device work
   cpu_->release_core(thread);
   metrics_.job_finished(job, s4u::Engine::get_clock());
 }

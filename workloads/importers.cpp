@@ -38,6 +38,17 @@ std::string_view trace_format_names() {
   return "aisim, chakra, kineto, pytorch-et";
 }
 
+namespace {
+bool is_gzip_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  unsigned char magic[2] = {0, 0};
+  const bool gzip = std::fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  std::fclose(f);
+  return gzip;
+}
+}  // namespace
+
 std::optional<TraceFormat> detect_trace_format(const std::string& path) {
   // The first top-level key that identifies a format wins (Kineto files may start with a long
   // deviceProperties list, so look at the first 256 KiB).
@@ -464,6 +475,7 @@ Trace import_trace(const std::string& path, std::optional<TraceFormat> format,
   }
   switch (*format) {
     case TraceFormat::kAisim: {
+      if (!is_gzip_file(path)) return load_trace_file(path);  // errors with line and column
       // Streamed like the others so that a gzip-compressed aisim trace reads too.
       DiagnosticSink sink(path);
       const Json document = stream_json_file(
