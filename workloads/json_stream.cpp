@@ -280,16 +280,17 @@ Json stream_json_file(const std::string& path, const std::vector<std::string>& s
 std::string peek_file_content(const std::string& path, size_t max_bytes) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) return "";
+  std::string out;
   try {
     FileStreambuf buf(file.get());
-    std::string out;
     for (int c = buf.sbumpc(); c != std::char_traits<char>::eof() && out.size() < max_bytes;
          c = buf.sbumpc())
       out.push_back(static_cast<char>(c));
-    return out;
   } catch (const StreamError&) {
-    return "";
+    // A truncated or corrupt file: what came out before is enough to tell the format, and the
+    // full read reports the problem with its location.
   }
+  return out;
 }
 
 }  // namespace aisim

@@ -258,7 +258,7 @@ Trace KinetoReader::finish(const std::string& path, const ImportOptions& options
       if (chosen.empty()) {
         sink_.add("", "no ProfilerStep#" + options.step + " in the trace; steps: " + available +
                           " (or \"all\", \"median\")");
-        return {};
+        sink_.throw_if_any<TraceError>();
       }
     }
     begin_us = chosen.front()->ts_us;
@@ -266,7 +266,7 @@ Trace KinetoReader::finish(const std::string& path, const ImportOptions& options
     steps_in_window = static_cast<int>(chosen.size());
   } else if (options.step != "all") {
     sink_.add("", "the trace has no ProfilerStep# annotations; only step \"all\" applies");
-    return {};
+    sink_.throw_if_any<TraceError>();
   } else if (!device_.empty()) {
     begin_us = end_us = device_.front().ts_us;
     for (const auto& d : device_) {
