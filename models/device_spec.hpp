@@ -33,6 +33,9 @@ struct DeviceSpec {
 
   double launch_latency_s = 0;   // host CPU time of one kernel launch call (accelerators)
   double kernel_overhead_s = 0;  // fixed device time per kernel: the roofline's launch term
+  // Launches that may be pending (queued or running) before a launch call blocks: CUDA blocks
+  // cudaLaunchKernel when about 1024 are pending (seen in the Kineto traces, docs/validation.md).
+  int launch_queue_depth = 1024;
   double malloc_latency_s = 0;   // one device allocation (cudaMalloc-like)
   double free_latency_s = 0;     // one device free (cudaFree-like, after a device sync)
   double context_switch_s = 0;   // host CPU: cost of switching a thread in

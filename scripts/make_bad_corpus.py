@@ -181,7 +181,10 @@ emit("many_problems", cfg(lambda c: (setter(gpu + ["peak_flops"], "-1")(c), sett
 # --- traces ---
 ttext = json.dumps(TRACE, indent=1)
 emit("trace_truncated", ttext[:300], [("trace", "malformed JSON at line")], kind="trace")
-emit("trace_empty", "", [("trace", "malformed JSON")], kind="trace")
+# A trace file's format is detected from its content first (aisim, Kineto, PyTorch ET, Chakra):
+# content that is none of them says so, whatever else is wrong with it.
+UNKNOWN_FORMAT = "cannot tell the trace format from the content"
+emit("trace_empty", "", [("trace", UNKNOWN_FORMAT)], kind="trace")
 emit("trace_cycle", trace(lambda t: t["ops"][0].update({"deps": [3]})), [("trace", "/ops: dependency cycle")], kind="trace")
 emit("trace_unknown_dep", trace(lambda t: t["ops"][2].update({"deps": [42]})), [("trace", "/ops/2/deps/0")], kind="trace")
 emit("trace_dangling_tensor", trace(lambda t: t["ops"][2].update({"inputs": [9]})), [("trace", "/ops/2/inputs/0")], kind="trace")
@@ -201,14 +204,14 @@ emit("trace_produced_twice", trace(lambda t: t["ops"][2].update({"outputs": [1]}
 emit("trace_read_before_produced", trace(lambda t: t["ops"][0].update({"inputs": [1], "outputs": []})),
      [("trace", "/ops/0/inputs/0")], kind="trace")
 emit("trace_version", trace(setter(["version"], 2)), [("trace", "/version")], kind="trace")
-emit("trace_format", trace(setter(["format"], "chakra")), [("trace", "/format")], kind="trace")
+emit("trace_format", trace(setter(["format"], "chakra")), [("trace", UNKNOWN_FORMAT)], kind="trace")
 emit("trace_no_metadata", trace(deleter(["metadata"])), [("trace", "/metadata")], kind="trace")
 emit("trace_batch_zero", trace(setter(["metadata", "batch_size"], 0)), [("trace", "/metadata/batch_size")], kind="trace")
 emit("trace_ops_empty", trace(setter(["ops"], [])), [("trace", "/ops")], kind="trace")
 emit("trace_ops_not_array", trace(setter(["ops"], {})), [("trace", "/ops")], kind="trace")
 emit("trace_op_not_object", trace(setter(["ops", 1], 7)), [("trace", "/ops/1")], kind="trace")
-emit("trace_not_object", "[]", [("trace", "/: expected an object")], kind="trace")
-emit("trace_garbage", bytes(rng.randrange(256) for _ in range(100)), [("trace", "malformed JSON")], kind="trace")
+emit("trace_not_object", "[]", [("trace", UNKNOWN_FORMAT)], kind="trace")
+emit("trace_garbage", bytes(rng.randrange(256) for _ in range(100)), [("trace", UNKNOWN_FORMAT)], kind="trace")
 
 with open(os.path.join(OUT, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=1, sort_keys=True)

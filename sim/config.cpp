@@ -5,6 +5,7 @@
 #include <set>
 
 #include "models/architecture.hpp"
+#include "workloads/importers.hpp"
 #include "policies/memory/memory_policy.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "workloads/generator.hpp"
@@ -83,6 +84,8 @@ DeviceSpec read_device(const Json& value, const std::string& at, DiagnosticSink&
   d.memory_efficiency = r.number_or("memory_efficiency", 1.0, 1e-3, 1.0);
   d.launch_latency_s =
       r.quantity_or("launch_latency", Dimension::kTime, kDefaultLaunchLatencyS, Sign::kNonNegative);
+  d.launch_queue_depth =
+      static_cast<int>(r.integer_or("launch_queue_depth", d.launch_queue_depth, 1, 1 << 24));
   d.kernel_overhead_s = r.quantity_or("kernel_overhead", Dimension::kTime, kDefaultKernelOverheadS,
                                       Sign::kNonNegative);
   d.malloc_latency_s =
@@ -183,10 +186,26 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
   JsonObjectReader r(value, at, sink);
   if (!r.is_object()) return j;
   const auto model = r.string("model", Presence::kOptional);
-  const auto trace = r.string("trace", Presence::kOptional);
-  const bool both = r.has("model") && r.has("trace");
-  if (r.has("model") == r.has("trace"))
-    sink.add(at, "expected exactly one of \"model\" (a model name) or \"trace\" (a trace file)");
+  auto trace = r.string("trace", Presence::kOptional);
+  if (const Json* import = r.object("import", Presence::kOptional)) {
+    // {"format": "kineto", "file": "x.json.gz", "step": "all"}: a recorded trace to replay.
+    JsonObjectReader ir(*import, r.child("import"), sink);
+    trace = ir.string("file", Presence::kRequired);
+    j.import_format = ir.string_or("format", "");
+    if (!j.import_format.empty() && !trace_format_from_string(j.import_format))
+      sink.add(ir.child("format"), "unknown trace format \"" + j.import_format +
+                                       "\"; valid: " + std::string(trace_format_names()));
+    if (const Json* step = ir.any("step")) {
+      if (step->is_string()) j.import_step = step->get<std::string>();
+      else if (step->is_number_integer()) j.import_step = step->dump();
+      else sink.add(ir.child("step"), "expected \"all\", \"median\" or a step number, got " + step->dump());
+    }
+    ir.finish();
+  }
+  if (int{r.has("model")} + int{r.has("trace")} + int{r.has("import")} != 1)
+    sink.add(at, "expected exactly one of \"model\" (a model name), \"trace\" (a trace file) or "
+                 "\"import\" (a recorded trace to import)");
+  const bool both = int{r.has("model")} + int{r.has("trace")} + int{r.has("import")} > 1;
   if (model) {
     j.model = *model;
     if (!has_architecture(j.model))
@@ -481,6 +500,7 @@ Json Config::resolved() const {
                     {"memory_efficiency", d.memory_efficiency},
                     {"launch_latency_s", d.launch_latency_s},
                     {"kernel_overhead_s", d.kernel_overhead_s},
+                    {"launch_queue_depth", d.launch_queue_depth},
                     {"malloc_latency_s", d.malloc_latency_s},
                     {"free_latency_s", d.free_latency_s},
                     {"context_switch_s", d.context_switch_s},
@@ -499,6 +519,8 @@ Json Config::resolved() const {
     jbs.push_back({{"name", j.name},
                    {"model", j.model},
                    {"trace", j.trace_path},
+                   {"import_format", j.import_format},
+                   {"import_step", j.import_step},
                    {"batch_size", j.batch_size},
                    {"dataset_size", j.dataset_size},
                    {"iterations", j.iterations},

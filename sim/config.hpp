@@ -25,6 +25,10 @@ struct JobSpec {
   std::string name;
   std::string model;       // architecture name (models/), or empty when `trace` is set
   std::string trace_path;  // resolved relative to the config file's directory
+  // A recorded trace to import (Kineto, PyTorch ET, Chakra; docs/config.md "import"): its format
+  // ("" = detected from the content) and the profiler steps that form an iteration.
+  std::string import_format;
+  std::string import_step = "all";
   int batch_size = 0;
   std::int64_t dataset_size = 0;  // samples per epoch
   int iterations = 0;             // simulated iterations, warm-up included

@@ -9,13 +9,14 @@ namespace aisim {
 namespace s4u = simgrid::s4u;
 
 DeviceEngine::DeviceEngine(DeviceId id, s4u::Host* host, NodeState& node, MetricsCollector& metrics,
-                           HostCpu& cpu)
+                           HostCpu& cpu, int launch_queue_depth)
     : id_(id),
       host_(host),
       node_(node),
       metrics_(metrics),
       cpu_(cpu),
-      work_(s4u::Semaphore::create(0)) {}
+      work_(s4u::Semaphore::create(0)),
+      launch_queue_depth_(static_cast<size_t>(launch_queue_depth)) {}
 
 void DeviceEngine::start() {
   s4u::Actor::create(host_->get_name() + "/stream0", host_, [this] { run(); })->daemonize();
@@ -32,6 +33,15 @@ void DeviceEngine::submit(double duration_s) {
     idle_waiting_ = false;
     work_->release();
   }
+}
+
+void DeviceEngine::submit(double duration_s, SimThread& thread) {
+  while (queue_.size() + (busy_ ? 1 : 0) >= launch_queue_depth_) {
+    slot_waiters_.push_back(&thread);
+    cpu_.release_core(thread);
+    cpu_.wait_for_core(thread);
+  }
+  submit(duration_s);
 }
 
 void DeviceEngine::synchronize(SimThread& thread) {
@@ -57,6 +67,11 @@ void DeviceEngine::run() {
     busy_ = false;
     set_depth();
     metrics_.kernel_ran(id_, start, s4u::Engine::get_clock());
+    if (!slot_waiters_.empty()) {  // a launch queue slot is free: the first blocked launch goes on
+      SimThread* t = slot_waiters_.front();
+      slot_waiters_.pop_front();
+      cpu_.wake(*t);
+    }
     if (queue_.empty() && !sync_waiters_.empty()) {
       // The stream drained: the completion interrupt wakes every synchronizing thread.
       auto waiters = std::move(sync_waiters_);

@@ -18,12 +18,15 @@ namespace aisim {
 class DeviceEngine {
  public:
   DeviceEngine(DeviceId id, simgrid::s4u::Host* host, NodeState& node, MetricsCollector& metrics,
-               HostCpu& cpu);
+               HostCpu& cpu, int launch_queue_depth = 1 << 30);
 
   // Creates the engine's actor (a daemon: the simulation ends when the jobs do).
   void start();
   // Enqueues a kernel of `duration_s`; never blocks the caller.
   void submit(double duration_s);
+  // Same, as a launch call made by `thread`: while launch_queue_depth kernels are pending
+  // (queued or running) the call blocks (releasing the core) until one finishes, as CUDA does.
+  void submit(double duration_s, SimThread& thread);
   // Blocks `thread` (releasing its core) until every submitted kernel has finished. Returns at
   // once, keeping the core, if the stream is already idle.
   void synchronize(SimThread& thread);
@@ -42,6 +45,8 @@ class DeviceEngine {
   bool idle_waiting_ = false;  // the actor sleeps on work_ until a submit
   simgrid::s4u::SemaphorePtr work_;
   std::vector<SimThread*> sync_waiters_;
+  size_t launch_queue_depth_;
+  std::deque<SimThread*> slot_waiters_;  // launch calls blocked on a full queue
 };
 
 }  // namespace aisim

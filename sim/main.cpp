@@ -14,6 +14,7 @@
 #include "sim/simulation.hpp"
 #include "workloads/generator.hpp"
 #include "workloads/op_graph.hpp"
+#include "workloads/importers.hpp"
 #include "workloads/trace_io.hpp"
 
 namespace {
@@ -71,6 +72,30 @@ void list_policies(const char* family, std::ostream& out) {
     out << "  " << name << "  " << entry.description << "\n";
 }
 
+int run_import(const std::string& file, const std::string& output, const std::string& format_name,
+               const aisim::ImportOptions& options, bool quiet) {
+  std::optional<aisim::TraceFormat> format;
+  if (!format_name.empty()) {
+    format = aisim::trace_format_from_string(format_name);
+    if (!format) {
+      std::cerr << "aisim: unknown trace format \"" << format_name
+                << "\"; valid: " << aisim::trace_format_names() << "\n";
+      return kExitBadInput;
+    }
+  }
+  const aisim::Trace trace = aisim::import_trace(file, format, options);
+  std::ofstream out(output);
+  aisim::write_trace(trace, out);
+  if (!out) {
+    std::cerr << "aisim: cannot write " << output << "\n";
+    return kExitBadInput;
+  }
+  if (!quiet)
+    std::cout << "imported " << trace.ops.size() << " ops (" << trace.metadata.steps_per_iteration
+              << " profiler step(s) per iteration) from " << file << " into " << output << "\n";
+  return 0;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "aisim: a discrete-event simulator of a heterogeneous AI node (CPU, GPU, TPU, NPU)\n"
@@ -104,6 +129,22 @@ int run(int argc, char** argv) {
   trace->add_option("--precision", trace_options.precision,
                     "fp32, tf32, amp or bf16 (default fp32)");
   trace->add_option("-o,--output", trace_options.output, "trace file to write (JSON)")->required();
+
+  // `aisim import`: convert a recorded trace into aisim's format without simulating.
+  std::string import_file, import_output, import_format;
+  aisim::ImportOptions import_options;
+  CLI::App* import = app.add_subcommand(
+      "import", "convert a profiler trace (Kineto, PyTorch ET, Chakra; .json or .json.gz) into an "
+                "aisim trace (docs/trace-format.md), without simulating");
+  import->add_option("file", import_file, "the recorded trace")->required();
+  import->add_option("-o,--output", import_output, "the aisim trace to write")->required();
+  import->add_option("--format", import_format, "kineto, pytorch-et, chakra or aisim (default: detected)");
+  import->add_option("--step", import_options.step,
+                     "profiler steps that form the iteration: all, median or a step number")
+      ->default_val("all");
+  import->add_option("--batch-size", import_options.batch_size, "samples per step (for throughput)")
+      ->default_val(1)
+      ->check(CLI::PositiveNumber);
   app.footer(
       "Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
       "3 simulated out-of-memory.");
@@ -114,6 +155,7 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : kExitBadInput;
   }
   if (trace->parsed()) return generate_trace(trace_options, quiet);
+  if (*import) return run_import(import_file, import_output, import_format, import_options, quiet);
   if (list) {
     list_policies<aisim::SchedulerRegistry>("schedulers", std::cout);
     list_policies<aisim::MemoryRegistry>("memory policies", std::cout);

@@ -8,6 +8,7 @@
 #include <simgrid/s4u/Engine.hpp>
 
 #include "models/roofline_cost_model.hpp"
+#include "sim/measured_replay.hpp"
 
 namespace aisim {
 namespace s4u = simgrid::s4u;
@@ -20,6 +21,10 @@ struct NodeRuntime::JobPlan {
   double host_time_per_op_s = 0;          // framework dispatch + launch call
   std::vector<double> kernel_duration_s;  // per op, from the device's cost model
   SeqPoly input_bytes;                    // one batch, host to device
+  // Imported traces carry measured timings (Trace::Op): per op, host time before the launch,
+  // whether the host then waits for the device, and ops that are host work only (kind cpu).
+  // Such a trace brings its own synchronisations: no implicit one at the end of an iteration.
+  MeasuredReplay replay;
   int batch_size = 0;
   // Sizes depend on the sequence length and a length is drawn per iteration: durations are then
   // recomputed at each iteration's length.
@@ -56,7 +61,7 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
                            ? nullptr
                            : std::make_unique<DeviceEngine>(static_cast<DeviceId>(i),
                                                             platform.hosts[i], node_, metrics_,
-                                                            *cpu_));
+                                                            *cpu_, config.devices[i].launch_queue_depth));
   }
   for (size_t j = 0; j < config.jobs.size(); ++j) {
     JobPlan plan;
@@ -77,6 +82,8 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
       plan.sampler.emplace(seq, config.run.seed * 0x9E3779B97F4A7C15ULL + j);
     }
     plan.compute_durations(plan.trace->metadata.sequence_length);
+    plan.replay =
+        measured_replay(*plan.trace, device.kind, plan.host_time_per_op_s, plan.kernel_duration_s);
     plans_.push_back(std::move(plan));
   }
 }
@@ -145,12 +152,16 @@ void NodeRuntime::dispatch(int job) {
       cpu_->wake(thread);
       cpu_->wait_for_core(thread);
     }
-    for (double kernel_s : plan.kernel_duration_s) {
-      cpu_->compute(thread, plan.host_time_per_op_s);
-      engine.submit(kernel_s);
+    if (plan.replay.active) {
+      replay_iteration(plan.replay, plan.kernel_duration_s, *cpu_, thread, engine);
+    } else {
+      for (double kernel_s : plan.kernel_duration_s) {
+        cpu_->compute(thread, plan.host_time_per_op_s);
+        engine.submit(kernel_s);
+      }
+      // The end of a training step reads the loss: the host waits for the device.
+      engine.synchronize(thread);
     }
-    // The end of a training step reads the loss: the host waits for the device.
-    engine.synchronize(thread);
     if (input_bytes > 0) {
       const TensorId input_id = (static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it);
       const ReleaseResult released =
@@ -161,6 +172,7 @@ void NodeRuntime::dispatch(int job) {
     metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size, seq);
     if (it + 1 == config_.run.warmup_iterations) on_job_warmed_up(job);
   }
+  if (plan.replay.active) engine.synchronize(thread);  // the last step's device work
   cpu_->release_core(thread);
   metrics_.job_finished(job, s4u::Engine::get_clock());
 }

@@ -13,6 +13,7 @@
 #include "sim/node_runtime.hpp"
 #include "sim/platform.hpp"
 #include "workloads/generator.hpp"
+#include "workloads/importers.hpp"
 #include "workloads/trace_io.hpp"
 
 #ifndef AISIM_VERSION
@@ -39,7 +40,16 @@ std::vector<Trace> load_workloads(const Config& config) {
       sink.add("/jobs/" + std::to_string(j) + "/trace", "cannot open trace file " + job.trace_path);
       continue;
     }
-    Trace trace = load_trace_file(job.trace_path);
+    // An aisim trace, or a recorded one (Kineto, ET, Chakra) imported with its measurements.
+    ImportOptions options;
+    options.step = job.import_step;
+    options.batch_size = job.batch_size > 0 ? job.batch_size : 1;
+    options.launch_queue_depth = config.devices[config.device_index(job.device)].launch_queue_depth;
+    Trace trace = import_trace(job.trace_path,
+                               job.import_format.empty()
+                                   ? std::nullopt
+                                   : trace_format_from_string(job.import_format),
+                               options);
     if (job.batch_size != 0 && job.batch_size != trace.metadata.batch_size)
       sink.add("/jobs/" + std::to_string(j) + "/batch_size",
                "expected the batch size of trace " + job.trace_path + " (" +
@@ -141,6 +151,14 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
     const int measured = m.iterations_done - config.run.warmup_iterations;
     const double measured_s = m.end_s - m.window_start_s;
     const double per_iteration = measured > 0 ? measured_s / measured : 0;
+    // Host side, as the profiler's ProfilerStep# spans measure a step: from the window start to
+    // the end of the last iteration on the dispatch thread (a replayed trace's device work may
+    // still be queued then), per profiler step.
+    const double host_per_step =
+        measured > 0 && !m.iteration_end_s.empty()
+            ? (m.iteration_end_s.back() - m.window_start_s) /
+                  (measured * traces[j].metadata.steps_per_iteration)
+            : 0;
     const int batch = traces[j].metadata.batch_size;
     const auto iterations_per_epoch =
         static_cast<std::int64_t>((spec.dataset_size + batch - 1) / batch);
@@ -153,6 +171,8 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
          {"batch_size", batch},
          {"precision", traces[j].metadata.precision},
          {"ops_per_iteration", traces[j].ops.size()},
+         {"steps_per_iteration", traces[j].metadata.steps_per_iteration},
+         {"host_time_per_step_s", host_per_step},
          {"iterations_simulated", m.iterations_done},
          {"warmup_iterations", config.run.warmup_iterations},
          {"measured_iterations", measured},

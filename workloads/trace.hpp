@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,9 +71,19 @@ struct Op {
   SeqPoly bytes_read;                      // from device memory, whole batch
   SeqPoly bytes_written;                   // to device memory, whole batch
   Precision precision = Precision::kFp32;  // the format the op computes in
-  std::vector<OpId> deps;                  // ops that must finish first
-  std::vector<TensorId> inputs;            // tensors it reads
-  std::vector<TensorId> outputs;           // tensors it produces
+  std::vector<OpId> deps;          // ops that must finish first
+  std::vector<TensorId> inputs;    // tensors it reads
+  std::vector<TensorId> outputs;   // tensors it produces
+
+  // Measured timings, from imported traces (all optional; docs/trace-format.md).
+  // Device time per device kind ("gpu", "npu", ...): overrides the cost model on that kind.
+  std::map<std::string, double> duration_us;
+  // Host CPU time before this op's launch (the gap since the previous launch, waits excluded):
+  // replaces framework_overhead + launch_latency so that host-bound gaps replay.
+  std::optional<double> host_us;
+  // The launching call returned only when the device had drained (a synchronous copy or a
+  // synchronize call right after the launch): the host blocks until then.
+  bool host_sync = false;
 };
 
 struct TraceMetadata {
@@ -85,6 +96,9 @@ struct TraceMetadata {
   // Sequence length of the trace's symbolic dimension; 0 when shapes are fixed. A job may
   // sample a length per iteration instead (dynamic padding).
   int sequence_length = 0;
+  // Profiler steps one iteration spans: an imported profiling window may hold several steps
+  // replayed back to back (step time = iteration time / steps_per_iteration).
+  int steps_per_iteration = 1;
 };
 
 struct Trace {

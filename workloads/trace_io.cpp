@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "workloads/op_graph.hpp"
+#include "models/device_spec.hpp"
 
 namespace aisim {
 namespace {
@@ -41,6 +42,28 @@ SeqPoly read_seq_poly(const Json& value, const std::string& at, std::optional<Di
   return poly;
 }
 
+// The optional measured timings of an op (imported traces).
+void read_measured(JsonObjectReader& r, Op& op, DiagnosticSink& sink) {
+  if (const Json* d = r.object("duration_us", Presence::kOptional)) {
+    for (const auto& [kind, value] : d->items()) {
+      const std::string at = json_pointer_child(r.child("duration_us"), kind);
+      if (!device_kind_from_string(kind) || kind == "cpu")
+        sink.add(at, "unknown device kind \"" + kind + "\"; valid: gpu, npu, tpu");
+      else if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0)
+        sink.add(at, "expected a non-negative number of microseconds, got " + value.dump());
+      else
+        op.duration_us[kind] = value.get<double>();
+    }
+  }
+  if (const auto host = r.number("host_us", Presence::kOptional, 0, 1e15)) op.host_us = *host;
+  if (const Json* sync = r.any("host_sync")) {
+    if (sync->is_boolean())
+      op.host_sync = sync->get<bool>();
+    else
+      sink.add(r.child("host_sync"), "expected true or false, got " + sync->dump());
+  }
+}
+
 Json seq_poly_to_json(const SeqPoly& p) {
   if (!p.symbolic()) return p.c0;
   return Json{{"const", p.c0}, {"per_seq", p.c1}, {"per_seq2", p.c2}};
@@ -58,6 +81,7 @@ TraceMetadata read_metadata(JsonObjectReader& r) {
   m.parameter_bytes = r.quantity_or("parameter_bytes", Dimension::kBytes, 0, Sign::kNonNegative);
   m.precision = r.string_or("precision", "fp32");
   m.sequence_length = static_cast<int>(r.integer_or("sequence_length", 0, 0, 1 << 20));
+  m.steps_per_iteration = static_cast<int>(r.integer_or("steps_per_iteration", 1, 1, kMaxCount));
   r.finish();
   return m;
 }
@@ -275,6 +299,7 @@ Trace trace_from_json(const Json& document, const std::string& file) {
               static_cast<OpId>(dep.is_number_unsigned() ? dep.get<std::uint64_t>() : 0));
         }
       }
+      read_measured(r, op, sink);
       r.finish();
       if (id && !seen.insert(op.id).second)
         sink.add(at + "/id", "duplicate op id " + std::to_string(op.id));
@@ -297,21 +322,30 @@ Trace load_trace_file(const std::string& path) {
   return trace_from_json(*document, path);
 }
 
+namespace {
+Json op_to_json(const Op& op) {
+  Json j{{"id", op.id},
+         {"name", op.name},
+         {"kind", to_string(op.kind)},
+         {"phase", to_string(op.phase)},
+         {"flops", seq_poly_to_json(op.flops)},
+         {"bytes_read", seq_poly_to_json(op.bytes_read)},
+         {"bytes_written", seq_poly_to_json(op.bytes_written)},
+         {"dtype", to_string(op.precision)}};
+  if (!op.deps.empty()) j["deps"] = op.deps;
+  if (!op.inputs.empty()) j["inputs"] = op.inputs;
+  if (!op.outputs.empty()) j["outputs"] = op.outputs;
+  if (!op.duration_us.empty()) j["duration_us"] = op.duration_us;
+  if (op.host_us) j["host_us"] = *op.host_us;
+  if (op.host_sync) j["host_sync"] = true;
+  return j;
+}
+}  // namespace
+
 Json trace_to_json(const Trace& trace) {
   Json ops = Json::array();
   for (const auto& op : trace.ops) {
-    Json j{{"id", op.id},
-           {"name", op.name},
-           {"kind", to_string(op.kind)},
-           {"phase", to_string(op.phase)},
-           {"flops", seq_poly_to_json(op.flops)},
-           {"bytes_read", seq_poly_to_json(op.bytes_read)},
-           {"bytes_written", seq_poly_to_json(op.bytes_written)},
-           {"dtype", to_string(op.precision)}};
-    if (!op.deps.empty()) j["deps"] = op.deps;
-    if (!op.inputs.empty()) j["inputs"] = op.inputs;
-    if (!op.outputs.empty()) j["outputs"] = op.outputs;
-    ops.push_back(std::move(j));
+    ops.push_back(op_to_json(op));
   }
   Json tensors = Json::array();
   for (const auto& t : trace.tensors) {
@@ -340,9 +374,26 @@ Json trace_to_json(const Trace& trace) {
                 {"input_bytes_per_sample", m.input_bytes_per_sample},
                 {"parameter_bytes", m.parameter_bytes},
                 {"precision", m.precision},
-                {"sequence_length", m.sequence_length}}},
+                {"sequence_length", m.sequence_length},
+                {"steps_per_iteration", m.steps_per_iteration}}},
               {"tensors", std::move(tensors)},
               {"ops", std::move(ops)}};
+}
+
+void write_trace(const Trace& trace, std::ostream& out) {
+  // The document without its ops, then one op at a time: a trace of 20,000 imported ops as one
+  // DOM would take several times the memory of the importer's own data.
+  Trace head;
+  head.metadata = trace.metadata;
+  head.tensors = trace.tensors;
+  Json document = trace_to_json(head);
+  document.erase("ops");
+  std::string text = document.dump();
+  text.pop_back();  // the closing brace
+  out << text << (document.size() > 0 ? "," : "") << "\"ops\":[";
+  for (size_t i = 0; i < trace.ops.size(); ++i)
+    out << (i ? ",\n" : "\n") << op_to_json(trace.ops[i]).dump();
+  out << "\n]}\n";
 }
 
 }  // namespace aisim
