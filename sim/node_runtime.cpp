@@ -35,7 +35,7 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
   cpu_ = std::make_unique<HostCpu>(config.devices[host], scheduler_, node_, metrics_);
   std::vector<double> capacities;
   for (const auto& d : config.devices) {
-    node_.devices.push_back({d.name, 0, d.memory_capacity_bytes});
+    node_.devices.push_back({d.name, 0, d.memory_capacity_bytes, 0, d.launch_latency_s, 0});
     capacities.push_back(d.memory_capacity_bytes);
   }
   memory_.configure(capacities);
