@@ -51,12 +51,12 @@ SimThread& HostCpu::add_thread(std::string name, int nice, DeviceId feeds_device
 }
 
 void HostCpu::start_balancer(s4u::Host* host) {
-  if (policy_.balance_interval_s() <= 0) return;
+  if (policy_.balance_interval_s(node_) <= 0) return;
   s4u::Actor::create("host/load_balancer", host, [this] { balance_loop(); })->daemonize();
 }
 
 void HostCpu::balance_loop() {
-  const double interval = policy_.balance_interval_s();
+  const double interval = policy_.balance_interval_s(node_);
   for (;;) {
     s4u::this_actor::sleep_for(interval);
     node_.now_s = clock_s();

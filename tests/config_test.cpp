@@ -79,7 +79,7 @@ TEST(Config, UnknownPolicyListsValidNames) {
   const auto errors = errors_of(c);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].pointer, "/policies/scheduler");
-  EXPECT_EQ(errors[0].message, "unknown scheduler \"cfq\"; valid: fifo");
+  EXPECT_EQ(errors[0].message, "unknown scheduler \"cfq\"; valid: accel-aware, cfs, fifo");
 }
 
 TEST(Config, CrossReferencesAreChecked) {

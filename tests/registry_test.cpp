@@ -9,7 +9,7 @@ namespace aisim {
 namespace {
 
 TEST(Registry, SchedulerNamesAreExactly) {
-  EXPECT_EQ(SchedulerRegistry::instance().names(), (std::vector<std::string>{"fifo"}));
+  EXPECT_EQ(SchedulerRegistry::instance().names(), (std::vector<std::string>{"accel-aware", "cfs", "fifo"}));
 }
 
 TEST(Registry, MemoryPolicyNamesAreExactly) {

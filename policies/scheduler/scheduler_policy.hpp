@@ -72,7 +72,7 @@ class SchedulerPolicy {
 
   // Periodic load balancing: the period (0 = never) and the moves of queued threads to make at
   // each tick. Each Migration must name a thread queued on `from`.
-  virtual double balance_interval_s() const { return 0; }
+  virtual double balance_interval_s(const NodeState& /*node*/) const { return 0; }
   virtual std::vector<Migration> balance(const NodeState& /*node*/) { return {}; }
   // A queued thread moved from `from` to `to` (by pull_for_idle or balance).
   virtual void migrated(const ThreadView& /*thread*/, CoreId /*from*/, CoreId /*to*/,
