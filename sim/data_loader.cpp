@@ -17,7 +17,10 @@ DataLoader::DataLoader(HostCpu& cpu, const DataLoaderSpec& spec, std::string job
 void DataLoader::start(s4u::Host* host) {
   for (int w = 0; w < spec_.workers; ++w) {
     const std::string name = job_name_ + "/loader" + std::to_string(w);
-    SimThread& t = cpu_.add_thread(name, spec_.nice, feeds_);
+    // Workers are not marked as feeding the device (kNone): they feed the dispatch thread's
+    // batch queue, and boosting them only while the device starves made them produce just in
+    // time, which lengthened data waits (docs/NOTES.md).
+    SimThread& t = cpu_.add_thread(name, spec_.nice, kNone);
     // Daemons: a worker blocked on a full queue when the job ends must not keep the run alive.
     s4u::Actor::create(name, host, [this, &t] { worker(t); })->daemonize();
   }

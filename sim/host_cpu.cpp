@@ -120,6 +120,7 @@ void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
     const double amount = std::isinf(remaining) ? kSpinChunkS : remaining;
     const double start = clock_s();
     const s4u::ExecPtr exec = s4u::this_actor::exec_async(amount * kWorkUnitsPerSecond);
+    thread.burst_start_s = start;
     bool switched_out = false;
     for (;;) {
       const double now = clock_s();
@@ -141,11 +142,22 @@ void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
       thread.kick->acquire_timeout(std::min(left, slice_end - now));
     }
     const double end = clock_s();
+    thread.burst_start_s = -1;
     metrics_.core_busy(core, start, end);
     metrics_.thread_ran(thread.id, start, end);
     update_curr(thread);
     remaining -= end - start;  // stays +inf for a spin
     if (switched_out) requeue(thread);
+  }
+}
+
+void HostCpu::finish() {
+  const double now = clock_s();
+  for (auto& t : threads_) {
+    if (t->burst_start_s < 0 || t->core == kNone) continue;
+    metrics_.core_busy(t->core, t->burst_start_s, now);
+    metrics_.thread_ran(t->id, t->burst_start_s, now);
+    t->burst_start_s = -1;
   }
 }
 

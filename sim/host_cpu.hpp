@@ -33,6 +33,7 @@ struct SimThread {
   bool preempt_pending = false;   // a wake-up preemption asked it to leave its core
   double picked_at_s = 0;         // when it last started running (slice start)
   double accounted_until_s = 0;   // CPU time up to here is reported to the policy
+  double burst_start_s = -1;      // start of the burst segment in progress, -1 if none
   simgrid::s4u::SemaphorePtr granted;  // released when the thread is given a core
   simgrid::s4u::SemaphorePtr kick;     // released to make the running thread re-evaluate
 };
@@ -68,6 +69,10 @@ class HostCpu {
   void wake(SimThread& thread);
   // Makes a running (or spinning) thread re-evaluate its state now.
   void kick(SimThread& thread) { thread.kick->release(); }
+
+  // At the end of the simulation: reports the CPU time of bursts still in progress (CPU-bound
+  // threads are cut off mid-burst when the jobs end).
+  void finish();
 
  private:
   void run(SimThread& thread, double seconds, const bool* done);

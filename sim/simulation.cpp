@@ -119,6 +119,7 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   if (runtime.out_of_memory()) throw OutOfMemoryError(*runtime.out_of_memory());
 
   const double end_s = s4u::Engine::get_clock();
+  runtime.finish();
   metrics.finish(end_s);
   const double window_start = metrics.window_start_s();
   const double window_s = end_s - window_start;
