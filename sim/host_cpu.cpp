@@ -157,7 +157,7 @@ void HostCpu::finish() {
     if (t->burst_start_s < 0 || t->core == kNone) continue;
     metrics_.core_busy(t->core, t->burst_start_s, now);
     metrics_.thread_ran(t->id, t->burst_start_s, now);
-    t->burst_start_s = -1;
+    t->burst_start_s = now;  // if the simulation went on, the rest of the burst counts from here
   }
 }
 
