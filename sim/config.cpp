@@ -198,7 +198,8 @@ BackgroundSpec read_background(const Json& value, const std::string& at, Diagnos
   b.name = r.string_or("name", "background" + std::to_string(index));
   const std::string kind = r.string_or("kind", "cpu-bound");
   if (kind != "cpu-bound" && kind != "periodic")
-    sink.add(r.child("kind"), "unknown background kind \"" + kind + "\"; valid: cpu-bound, periodic");
+    sink.add(r.child("kind"),
+             "unknown background kind \"" + kind + "\"; valid: cpu-bound, periodic");
   b.periodic = kind == "periodic";
   b.count = static_cast<int>(r.integer_or("count", 1, 0, 4096));
   b.nice = static_cast<int>(r.integer_or("nice", 0, -20, 19));
@@ -206,7 +207,8 @@ BackgroundSpec read_background(const Json& value, const std::string& at, Diagnos
     b.period_s = r.quantity("period", Dimension::kTime, Presence::kRequired).value_or(1e-3);
     b.duty_cycle = r.number("duty_cycle", Presence::kRequired, 1e-6, 1.0).value_or(1.0);
   } else {
-    if (r.has("period")) sink.add(r.child("period"), "only periodic background threads take a period");
+    if (r.has("period"))
+      sink.add(r.child("period"), "only periodic background threads take a period");
     if (r.has("duty_cycle"))
       sink.add(r.child("duty_cycle"), "only periodic background threads take a duty_cycle");
   }
@@ -350,8 +352,8 @@ Config config_from_json(const Json& document, const std::string& path) {
   }
   if (const Json* background = top.array("background_load", Presence::kOptional)) {
     for (size_t i = 0; i < background->size(); ++i)
-      c.background_load.push_back(read_background(
-          (*background)[i], json_pointer_child("/background_load", i), sink, i));
+      c.background_load.push_back(
+          read_background((*background)[i], json_pointer_child("/background_load", i), sink, i));
   }
   if (const Json* policies = top.object("policies", Presence::kRequired)) {
     JsonObjectReader r(*policies, "/policies", sink);

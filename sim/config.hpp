@@ -41,7 +41,7 @@ struct JobSpec {
   std::string device;
   std::string precision;            // training recipe for generated traces
   double framework_overhead_s = 0;  // host time per op before the launch call (eager dispatch)
-  bool sync_spin = false;  // sync mode "spin" (poll on the core) instead of "block"
+  bool sync_spin = false;           // sync mode "spin" (poll on the core) instead of "block"
   DataLoaderSpec data_loader;
 };
 

@@ -5,8 +5,8 @@
 namespace aisim {
 namespace s4u = simgrid::s4u;
 
-DataLoader::DataLoader(HostCpu& cpu, const DataLoaderSpec& spec, std::string job_name,
-                       int batches, int batch_size, DeviceId feeds)
+DataLoader::DataLoader(HostCpu& cpu, const DataLoaderSpec& spec, std::string job_name, int batches,
+                       int batch_size, DeviceId feeds)
     : cpu_(cpu),
       spec_(spec),
       job_name_(std::move(job_name)),

@@ -177,8 +177,7 @@ void HostCpu::wake(SimThread& thread) {
   if (c.running == kNone) return;  // cannot happen: a free core's queue is always empty
   SimThread& running = *threads_[c.running];
   update_curr(running);
-  if (!running.preempt_pending &&
-      policy_.should_preempt(view(running), view(thread), core, node_))
+  if (!running.preempt_pending && policy_.should_preempt(view(running), view(thread), core, node_))
     running.preempt_pending = true;
   kick(running);  // a preemption, or its slice just became finite
 }
@@ -198,7 +197,8 @@ void HostCpu::wait_for_core(SimThread& thread) {
   // core before the thread's own work starts; the wait ends when the thread really runs. The
   // switch itself is not interruptible.
   const double start = clock_s();
-  if (spec_.context_switch_s > 0) s4u::this_actor::execute(spec_.context_switch_s * kWorkUnitsPerSecond);
+  if (spec_.context_switch_s > 0)
+    s4u::this_actor::execute(spec_.context_switch_s * kWorkUnitsPerSecond);
   const double now = clock_s();
   metrics_.core_busy(thread.core, start, now);
   metrics_.thread_switched_in(thread.id, thread.runnable_since_s, now, thread.woken);

@@ -27,13 +27,13 @@ namespace aisim {
 
 struct SimThread {
   ThreadId id = kNone;
-  CoreId core = kNone;            // the core it holds, kNone while blocked or queued
-  double runnable_since_s = 0;    // when it last became runnable
-  bool woken = false;             // runnable by a wake-up (a latency sample), not a preemption
-  bool preempt_pending = false;   // a wake-up preemption asked it to leave its core
-  double picked_at_s = 0;         // when it last started running (slice start)
-  double accounted_until_s = 0;   // CPU time up to here is reported to the policy
-  double burst_start_s = -1;      // start of the burst segment in progress, -1 if none
+  CoreId core = kNone;                 // the core it holds, kNone while blocked or queued
+  double runnable_since_s = 0;         // when it last became runnable
+  bool woken = false;                  // runnable by a wake-up (a latency sample), not a preemption
+  bool preempt_pending = false;        // a wake-up preemption asked it to leave its core
+  double picked_at_s = 0;              // when it last started running (slice start)
+  double accounted_until_s = 0;        // CPU time up to here is reported to the policy
+  double burst_start_s = -1;           // start of the burst segment in progress, -1 if none
   simgrid::s4u::SemaphorePtr granted;  // released when the thread is given a core
   simgrid::s4u::SemaphorePtr kick;     // released to make the running thread re-evaluate
 };

@@ -48,9 +48,15 @@ void IdleSplit::advance(double now_s, double window_start_s) {
   if (!busy_ && now_s > from) {
     const double d = now_s - from;
     switch (feeder_) {
-      case FeederState::kNoWork: no_work_s_ += d; break;
-      case FeederState::kHost: host_s_ += d; break;
-      case FeederState::kData: data_s_ += d; break;
+      case FeederState::kNoWork:
+        no_work_s_ += d;
+        break;
+      case FeederState::kHost:
+        host_s_ += d;
+        break;
+      case FeederState::kData:
+        data_s_ += d;
+        break;
     }
   }
   since_s_ = now_s;
@@ -87,8 +93,7 @@ void MetricsCollector::job_warmed_up(int job, double now_s) {
   if (++jobs_warmed_up_ == static_cast<int>(jobs_.size())) window_start_s_ = now_s;
 }
 
-void MetricsCollector::thread_switched_in(int thread, double runnable_s, double run_s,
-                                          bool woken) {
+void MetricsCollector::thread_switched_in(int thread, double runnable_s, double run_s, bool woken) {
   ++switches_total_;
   if (thread != kNoThread) {
     const double from = std::max(runnable_s, clip_s());

@@ -60,9 +60,9 @@ struct ThreadMetrics {
 
 // Why an accelerator was idle (DESIGN.md section 4), by what its feeding job was doing.
 enum class FeederState {
-  kNoWork,   // no job feeds it (not started, finished, or none at all)
-  kHost,     // the feeding thread needs the CPU: running host work or waiting for a core
-  kData,     // the feeding thread waits for input: a ready batch or the input copy
+  kNoWork,  // no job feeds it (not started, finished, or none at all)
+  kHost,    // the feeding thread needs the CPU: running host work or waiting for a core
+  kData,    // the feeding thread waits for input: a ready batch or the input copy
 };
 
 // Splits a device's idle time (no kernel executing) by FeederState, within the measured window.
@@ -113,9 +113,7 @@ class MetricsCollector {
   void thread_added(int thread, const std::string& name);
   void thread_ran(int thread, double start_s, double end_s);
   void involuntary_preemption(int thread);
-  void kernel_started(int device, double now_s) {
-    idle_[device].set_busy(true, now_s, clip_s());
-  }
+  void kernel_started(int device, double now_s) { idle_[device].set_busy(true, now_s, clip_s()); }
   void kernel_ended(int device, double now_s) { idle_[device].set_busy(false, now_s, clip_s()); }
   void feeder_state(int device, FeederState state, double now_s) {
     idle_[device].set_feeder(state, now_s, clip_s());

@@ -12,8 +12,8 @@ namespace {
 
 HeftDag paper_dag() {
   HeftDag d;
-  d.cost_s = {{14, 16, 9},  {13, 19, 18}, {11, 13, 19}, {13, 8, 17},  {12, 13, 10},
-              {13, 16, 9},  {7, 15, 11},  {5, 11, 14},  {18, 12, 20}, {21, 7, 16}};
+  d.cost_s = {{14, 16, 9}, {13, 19, 18}, {11, 13, 19}, {13, 8, 17},  {12, 13, 10},
+              {13, 16, 9}, {7, 15, 11},  {5, 11, 14},  {18, 12, 20}, {21, 7, 16}};
   const auto edge = [&](int a, int b, double c) { d.edges.push_back({a - 1, b - 1, c}); };
   edge(1, 2, 18), edge(1, 3, 12), edge(1, 4, 9), edge(1, 5, 11), edge(1, 6, 14);
   edge(2, 8, 19), edge(2, 9, 16), edge(3, 7, 23), edge(4, 8, 27), edge(4, 9, 23);
@@ -25,7 +25,8 @@ TEST(Heft, UpwardRanksOfThePapersExample) {
   const HeftSchedule s = heft_schedule(paper_dag());
   const double expected[] = {108, 77, 80, 80, 69, 63.333, 42.667, 35.667, 44.333, 14.667};
   for (int i = 0; i < 10; ++i) EXPECT_NEAR(s.upward_rank[i], expected[i], 1e-3) << "n" << i + 1;
-  EXPECT_EQ(s.order, (std::vector<int>{0, 2, 3, 1, 4, 5, 8, 6, 7, 9}));  // n1 n3 n4 n2 n5 n6 n9 n7 n8 n10
+  EXPECT_EQ(s.order,
+            (std::vector<int>{0, 2, 3, 1, 4, 5, 8, 6, 7, 9}));  // n1 n3 n4 n2 n5 n6 n9 n7 n8 n10
 }
 
 TEST(Heft, ReproducesThePapersScheduleAndMakespan80) {

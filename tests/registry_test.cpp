@@ -9,7 +9,8 @@ namespace aisim {
 namespace {
 
 TEST(Registry, SchedulerNamesAreExactly) {
-  EXPECT_EQ(SchedulerRegistry::instance().names(), (std::vector<std::string>{"accel-aware", "cfs", "fifo"}));
+  EXPECT_EQ(SchedulerRegistry::instance().names(),
+            (std::vector<std::string>{"accel-aware", "cfs", "fifo"}));
 }
 
 TEST(Registry, MemoryPolicyNamesAreExactly) {

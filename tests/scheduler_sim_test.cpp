@@ -1,11 +1,11 @@
 // The host scheduler on SimGrid with known answers: threads on a bare CPU host (no devices, no
 // jobs), each TEST in its own process (one SimGrid engine per process).
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/NetZone.hpp>
-
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -28,9 +28,8 @@ struct SimResult {
   std::uint64_t preemptions = 0;
 };
 
-SimResult simulate(int cores, const std::string& policy,
-                   const std::vector<BackgroundSpec>& threads, double stop_s,
-                   double window_start_s = 0) {
+SimResult simulate(int cores, const std::string& policy, const std::vector<BackgroundSpec>& threads,
+                   double stop_s, double window_start_s = 0) {
   std::vector<std::string> args{"test", "--cfg=surf/precision:1e-12", "--cfg=cpu/optim:Full",
                                 "--log=root.thres:warning"};
   std::vector<char*> argv;
@@ -90,15 +89,18 @@ TEST(SchedulerSim, FifoNeverSlicesSoTheFirstThreadKeepsTheCore) {
 
 TEST(SchedulerSim, Nice0AndNice5ShareAs1024To335) {
   // 1 s of simulated time after a 100 ms start-up.
-  const SimResult r =
-      simulate(1, "cfs", {cpu_bound("nice0", 0), cpu_bound("nice5", 5)}, 1.1, 0.1);
+  const SimResult r = simulate(1, "cfs", {cpu_bound("nice0", 0), cpu_bound("nice5", 5)}, 1.1, 0.1);
   EXPECT_NEAR(r.threads[0].run_s / r.threads[1].run_s, 1024.0 / 335.0, 0.01 * 1024.0 / 335.0);
 }
 
 TEST(SchedulerSim, WokenThreadRunsWithinSchedLatencyOnALoadedCore) {
   // Three CPU-bound threads hold the one core; a periodic thread wakes every 10 ms for 1 ms.
-  BackgroundSpec periodic{.name = "periodic", .periodic = true, .count = 1, .nice = 0,
-                          .period_s = 10e-3, .duty_cycle = 0.1};
+  BackgroundSpec periodic{.name = "periodic",
+                          .periodic = true,
+                          .count = 1,
+                          .nice = 0,
+                          .period_s = 10e-3,
+                          .duty_cycle = 0.1};
   const SimResult r = simulate(1, "cfs", {cpu_bound("hog", 0, 3), periodic}, 1.0);
   const ThreadMetrics& p = r.threads[3];
   ASSERT_EQ(p.name, "periodic/0");

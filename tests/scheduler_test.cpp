@@ -139,10 +139,13 @@ TEST(AccelAware, SelectsTheDeviceWithTheEarliestFinishTime) {
   NodeState node;
   node.devices.resize(3);
   // device 1: fast but 8 ms of queued work; device 2: slower, idle, but a slow link.
-  node.devices[1] = {.name = "gpu", .queue_depth = 4, .backlog_s = 8e-3,
-                     .launch_latency_s = 5e-6, .host_link_bandwidth_bytes_per_s = 25e9};
-  node.devices[2] = {.name = "npu", .launch_latency_s = 5e-6,
-                     .host_link_bandwidth_bytes_per_s = 1e9};
+  node.devices[1] = {.name = "gpu",
+                     .queue_depth = 4,
+                     .backlog_s = 8e-3,
+                     .launch_latency_s = 5e-6,
+                     .host_link_bandwidth_bytes_per_s = 25e9};
+  node.devices[2] = {
+      .name = "npu", .launch_latency_s = 5e-6, .host_link_bandwidth_bytes_per_s = 1e9};
   PlaceableWork work{.duration_s = {-1, 2e-3, 4e-3}, .input_bytes = 1e6};
   // gpu: 8 + 0.005 + 0.04 + 2 = 10.045 ms; npu: 0 + 0.005 + 1 + 4 = 5.005 ms
   EXPECT_EQ(aa->select_device(work, node), 2);

@@ -76,8 +76,9 @@ HeftSchedule heft_schedule(const HeftDag& dag) {
     }
     s.slots[t] = best;
     auto& list = busy[best.processor];
-    list.insert(std::upper_bound(list.begin(), list.end(), std::make_pair(best.start_s, best.finish_s)),
-                {best.start_s, best.finish_s});
+    list.insert(
+        std::upper_bound(list.begin(), list.end(), std::make_pair(best.start_s, best.finish_s)),
+        {best.start_s, best.finish_s});
     s.makespan_s = std::max(s.makespan_s, best.finish_s);
   }
   return s;

@@ -34,9 +34,7 @@ class AccelAwareScheduler final : public CfsScheduler {
     if (!starving(thread, node)) return CfsScheduler::place_wakeup(thread, node);
     const auto& cores = node.cores;
     const auto n = static_cast<CoreId>(cores.size());
-    const auto idle = [&](CoreId c) {
-      return cores[c].running == kNone && cores[c].queue.empty();
-    };
+    const auto idle = [&](CoreId c) { return cores[c].running == kNone && cores[c].queue.empty(); };
     CoreId core = kNone;
     if (thread.last_core != kNone && idle(thread.last_core)) core = thread.last_core;
     for (CoreId c = 0; c < n && core == kNone; ++c)

@@ -40,10 +40,9 @@ CfsTunables CfsTunables::for_cpus(int ncpus) {
 int cfs_weight(int nice) {
   // kernel/sched/core.c sched_prio_to_weight[40], nice -20 .. 19.
   static constexpr std::array<int, 40> kWeights = {
-      88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
-      9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,
-      1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,
-      110,   87,    70,    56,    45,    36,    29,    23,    18,    15};
+      88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904,
+      3906,  3121,  2501,  1991,  1586,  1277,  1024,  820,   655,   526,   423,  335,  272,  215,
+      172,   137,   110,   87,    70,    56,    45,    36,    29,    23,    18,   15};
   return kWeights[std::clamp(nice, -20, 19) + 20];
 }
 
@@ -123,8 +122,8 @@ void CfsScheduler::place(const ThreadView& thread, CoreId core, const NodeState&
     for (ThreadId t : c.queue) total += cfs_weight(node.threads[t].nice);
     const int nr = load(c) + 1;
     const double period = nr > tun_.nr_latency ? nr * tun_.min_granularity_s : tun_.latency_s;
-    const double vslice = period * cfs_weight(thread.nice) / total * kNice0Load /
-                          cfs_weight(thread.nice);
+    const double vslice =
+        period * cfs_weight(thread.nice) / total * kNice0Load / cfs_weight(thread.nice);
     v = std::max(v, base + vslice);
     return;
   }
@@ -206,10 +205,10 @@ std::vector<Migration> CfsScheduler::balance(const NodeState& node) {
   }
   std::vector<Migration> moves;
   for (CoreId round = 0; round < n; ++round) {
-    const auto busiest = static_cast<CoreId>(std::max_element(loads.begin(), loads.end()) -
-                                             loads.begin());
-    const auto idlest = static_cast<CoreId>(std::min_element(loads.begin(), loads.end()) -
-                                            loads.begin());
+    const auto busiest =
+        static_cast<CoreId>(std::max_element(loads.begin(), loads.end()) - loads.begin());
+    const auto idlest =
+        static_cast<CoreId>(std::min_element(loads.begin(), loads.end()) - loads.begin());
     if (loads[busiest] - loads[idlest] < 2 || queues[busiest].empty()) break;
     moves.push_back({queues[busiest].back(), busiest, idlest});
     queues[busiest].pop_back();

@@ -27,8 +27,7 @@ class CfsScheduler : public SchedulerPolicy {
  public:
   CoreId place_wakeup(const ThreadView& thread, const NodeState& node) override;
   std::size_t pick_next(CoreId core, const NodeState& node) override;
-  void account(const ThreadView& thread, CoreId core, double ran_s,
-               const NodeState& node) override;
+  void account(const ThreadView& thread, CoreId core, double ran_s, const NodeState& node) override;
   double slice_s(const ThreadView& running, CoreId core, const NodeState& node) override;
   bool should_preempt(const ThreadView& running, const ThreadView& woken, CoreId core,
                       const NodeState& node) override;
