@@ -72,6 +72,7 @@ TEST(SchedulerSim, TwoEqualCpuBoundThreadsShareOneCoreEqually) {
   const SimResult r = simulate(1, "cfs", {cpu_bound("a"), cpu_bound("b")}, 1.0);
   ASSERT_EQ(r.threads.size(), 2u);
   const double a = r.threads[0].run_s, b = r.threads[1].run_s;
+  RecordProperty("share_ratio", std::to_string(a / b));
   EXPECT_NEAR(a / b, 1.0, 0.01);
   // The core is never idle: CPU time + switch costs = 1 s. Slices of 3 ms each (6 ms / 2).
   const double switches = static_cast<double>(r.threads[0].switches + r.threads[1].switches);
@@ -90,6 +91,7 @@ TEST(SchedulerSim, FifoNeverSlicesSoTheFirstThreadKeepsTheCore) {
 TEST(SchedulerSim, Nice0AndNice5ShareAs1024To335) {
   // 1 s of simulated time after a 100 ms start-up.
   const SimResult r = simulate(1, "cfs", {cpu_bound("nice0", 0), cpu_bound("nice5", 5)}, 1.1, 0.1);
+  RecordProperty("share_ratio", std::to_string(r.threads[0].run_s / r.threads[1].run_s));
   EXPECT_NEAR(r.threads[0].run_s / r.threads[1].run_s, 1024.0 / 335.0, 0.01 * 1024.0 / 335.0);
 }
 
@@ -106,6 +108,7 @@ TEST(SchedulerSim, WokenThreadRunsWithinSchedLatencyOnALoadedCore) {
   ASSERT_EQ(p.name, "periodic/0");
   ASSERT_GT(p.wakeup_latency_s.size(), 90u);
   const double worst = *std::max_element(p.wakeup_latency_s.begin(), p.wakeup_latency_s.end());
+  RecordProperty("worst_wakeup_latency_s", std::to_string(worst));
   EXPECT_LE(worst, CfsTunables::for_cpus(1).latency_s);
   // It ran its 1 ms per period although three hogs compete (its fair share would be 25 %).
   EXPECT_NEAR(p.run_s, 0.1, 0.002);
