@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -18,23 +19,34 @@ struct ThreadView {
   std::string name;
   int nice = 0;
   CoreId last_core = kNone;  // the core it last ran on, kNone if it never ran
+  // The accelerator this thread keeps busy (a job's dispatch thread and its data-loader
+  // workers), kNone for threads that feed no device (other tenants' load).
+  DeviceId feeds_device = kNone;
 };
 
 struct CoreView {
-  ThreadId running = kNone;  // kNone when idle
-  std::size_t queued = 0;    // threads waiting in this core's run queue
+  ThreadId running = kNone;    // kNone when idle
+  std::size_t queued = 0;      // threads waiting in this core's run queue (== queue.size())
+  std::deque<ThreadId> queue;  // the run queue, in arrival order (front = longest waiting)
 };
 
 struct DeviceView {
   std::string name;
   std::size_t queue_depth = 0;  // kernels submitted and not finished (running included)
   double memory_capacity_bytes = 0;
+  // For device selection (earliest finish time): the device time already queued (kernels not
+  // finished, the running one counted whole), the host CPU time of one launch, and the
+  // host-to-device link bandwidth (0 for the host itself).
+  double backlog_s = 0;
+  double launch_latency_s = 0;
+  double host_link_bandwidth_bytes_per_s = 0;
 };
 
 struct NodeState {
   double now_s = 0;
   std::vector<CoreView> cores;
   std::vector<DeviceView> devices;
+  std::vector<ThreadView> threads;  // index = ThreadId; every thread the host knows
 };
 
 }  // namespace aisim

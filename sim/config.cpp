@@ -22,6 +22,11 @@ constexpr double kDefaultMallocLatencyS = 10e-6;  // Cytnx PR #850: malloc+kerne
 constexpr double kDefaultFreeLatencyS = 10e-6;
 constexpr double kDefaultContextSwitchS = 2e-6;  // lmbench lat_ctx / pipe ping-pong 1.1-2.4 us
 constexpr double kDefaultFrameworkOverheadS = 10e-6;
+// Assumption (no measurement in docs/): decoding one ImageNet JPEG and augmenting it
+// (RandomResizedCrop + flip + normalize) on one core, order of a few ms.
+constexpr double kDefaultCpuTimePerSampleS = 5e-3;
+// PyTorch DataLoader: prefetch_factor defaults to 2 batches per worker (torch.utils.data docs).
+constexpr int kDefaultPrefetchPerWorker = 2;
 
 std::string list(const std::vector<std::string>& names) {
   std::string out;
@@ -237,8 +242,49 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
                                          kDefaultFrameworkOverheadS, Sign::kNonNegative);
   if (const Json* seq = r.any("sequence_length"))
     j.sequence = read_sequence_length(*seq, r.child("sequence_length"), sink);
+  const std::string sync = r.string_or("sync", "block");
+  if (sync != "block" && sync != "spin")
+    sink.add(r.child("sync"), "unknown sync mode \"" + sync + "\"; valid: block, spin");
+  j.sync_spin = sync == "spin";
+  if (const Json* loader = r.object("data_loader", Presence::kOptional)) {
+    JsonObjectReader l(*loader, r.child("data_loader"), sink);
+    auto& d = j.data_loader;
+    d.workers = static_cast<int>(l.integer_or("workers", 0, 0, 1024));
+    d.cpu_time_per_sample_s = l.quantity_or("cpu_time_per_sample", Dimension::kTime,
+                                            kDefaultCpuTimePerSampleS, Sign::kNonNegative);
+    d.prefetch_batches = static_cast<int>(l.integer_or(
+        "prefetch_batches", kDefaultPrefetchPerWorker * std::max(d.workers, 1), 1, 1 << 20));
+    d.nice = static_cast<int>(l.integer_or("nice", 0, -20, 19));
+    l.finish();
+  }
   r.finish();
   return j;
+}
+
+BackgroundSpec read_background(const Json& value, const std::string& at, DiagnosticSink& sink,
+                               size_t index) {
+  BackgroundSpec b;
+  JsonObjectReader r(value, at, sink);
+  if (!r.is_object()) return b;
+  b.name = r.string_or("name", "background" + std::to_string(index));
+  const std::string kind = r.string_or("kind", "cpu-bound");
+  if (kind != "cpu-bound" && kind != "periodic")
+    sink.add(r.child("kind"),
+             "unknown background kind \"" + kind + "\"; valid: cpu-bound, periodic");
+  b.periodic = kind == "periodic";
+  b.count = static_cast<int>(r.integer_or("count", 1, 0, 4096));
+  b.nice = static_cast<int>(r.integer_or("nice", 0, -20, 19));
+  if (b.periodic) {
+    b.period_s = r.quantity("period", Dimension::kTime, Presence::kRequired).value_or(1e-3);
+    b.duty_cycle = r.number("duty_cycle", Presence::kRequired, 1e-6, 1.0).value_or(1.0);
+  } else {
+    if (r.has("period"))
+      sink.add(r.child("period"), "only periodic background threads take a period");
+    if (r.has("duty_cycle"))
+      sink.add(r.child("duty_cycle"), "only periodic background threads take a duty_cycle");
+  }
+  r.finish();
+  return b;
 }
 
 void check_policy(const std::string& name, const std::vector<std::string>& valid,
@@ -415,6 +461,11 @@ Config config_from_json(const Json& document, const std::string& path) {
     for (size_t i = 0; i < jobs->size(); ++i)
       c.jobs.push_back(read_job((*jobs)[i], json_pointer_child("/jobs", i), sink, config_dir));
   }
+  if (const Json* background = top.array("background_load", Presence::kOptional)) {
+    for (size_t i = 0; i < background->size(); ++i)
+      c.background_load.push_back(
+          read_background((*background)[i], json_pointer_child("/background_load", i), sink, i));
+  }
   if (const Json* policies = top.object("policies", Presence::kRequired)) {
     JsonObjectReader r(*policies, "/policies", sink);
     if (const auto s = r.string("scheduler", Presence::kRequired)) {
@@ -527,11 +578,27 @@ Json Config::resolved() const {
                    {"device", j.device},
                    {"precision", j.precision},
                    {"framework_overhead_s", j.framework_overhead_s},
-                   {"sequence_length", sequence_json(j.sequence)}});
+                   {"sequence_length", sequence_json(j.sequence)},
+
+                   {"sync", j.sync_spin ? "spin" : "block"},
+                   {"data_loader",
+                    {{"workers", j.data_loader.workers},
+                     {"cpu_time_per_sample_s", j.data_loader.cpu_time_per_sample_s},
+                     {"prefetch_batches", j.data_loader.prefetch_batches},
+                     {"nice", j.data_loader.nice}}}});
+  Json bg = Json::array();
+  for (const auto& b : background_load)
+    bg.push_back({{"name", b.name},
+                  {"kind", b.periodic ? "periodic" : "cpu-bound"},
+                  {"count", b.count},
+                  {"nice", b.nice},
+                  {"period_s", b.period_s},
+                  {"duty_cycle", b.duty_cycle}});
   return {{"path", path},
           {"devices", devs},
           {"links", lks},
           {"jobs", jbs},
+          {"background_load", bg},
           {"policies", {{"scheduler", policies.scheduler}, {"memory", policies.memory}}},
           {"run",
            {{"seed", run.seed},

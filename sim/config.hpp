@@ -21,6 +21,17 @@ struct LinkSpec {
   double latency_s = 0;
 };
 
+// Data-loader workers of a job (PyTorch DataLoader style): each worker produces whole batches,
+// paying `cpu_time_per_sample_s` x batch size of CPU per batch (decode + augmentation), into a
+// queue bounded at `prefetch_batches` batches being made or ready. workers = 0: no loader is
+// modelled and a batch is always ready.
+struct DataLoaderSpec {
+  int workers = 0;
+  double cpu_time_per_sample_s = 0;
+  int prefetch_batches = 0;
+  int nice = 0;
+};
+
 struct JobSpec {
   std::string name;
   std::string model;       // architecture name (models/), or empty when `trace` is set
@@ -38,6 +49,19 @@ struct JobSpec {
   // Per-iteration sequence length of a sequence model; kFixed with fixed == 0 means "the trace's
   // own length".
   SequenceLengthSpec sequence;
+  bool sync_spin = false;           // sync mode "spin" (poll on the core) instead of "block"
+  DataLoaderSpec data_loader;
+};
+
+// Other tenants' threads on the host: `count` identical threads, CPU-bound (always runnable) or
+// periodic (each `period_s`, run duty_cycle x period of CPU, then sleep).
+struct BackgroundSpec {
+  std::string name;
+  bool periodic = false;
+  int count = 1;
+  int nice = 0;
+  double period_s = 0;
+  double duty_cycle = 1;
 };
 
 struct PolicySpec {
@@ -57,6 +81,7 @@ struct Config {
   std::vector<DeviceSpec> devices;
   std::vector<LinkSpec> links;
   std::vector<JobSpec> jobs;
+  std::vector<BackgroundSpec> background_load;
   PolicySpec policies;
   RunSpec run;
 

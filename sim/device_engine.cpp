@@ -24,10 +24,12 @@ void DeviceEngine::start() {
 
 void DeviceEngine::set_depth() {
   node_.devices[id_].queue_depth = queue_.size() + (busy_ ? 1 : 0);
+  node_.devices[id_].backlog_s = backlog_s_;
 }
 
 void DeviceEngine::submit(double duration_s) {
   queue_.push_back(duration_s);
+  backlog_s_ += duration_s;
   set_depth();
   if (idle_waiting_) {
     idle_waiting_ = false;
@@ -44,8 +46,14 @@ void DeviceEngine::submit(double duration_s, SimThread& thread) {
   submit(duration_s);
 }
 
-void DeviceEngine::synchronize(SimThread& thread) {
+void DeviceEngine::synchronize(SimThread& thread, bool spin) {
   if (queue_.empty() && !busy_) return;
+  if (spin) {
+    bool done = false;
+    spinners_.push_back({&thread, &done});
+    cpu_.spin_until(thread, &done);
+    return;
+  }
   sync_waiters_.push_back(&thread);
   cpu_.release_core(thread);
   cpu_.wait_for_core(thread);
@@ -63,10 +71,14 @@ void DeviceEngine::run() {
     busy_ = true;
     set_depth();
     const double start = s4u::Engine::get_clock();
+    metrics_.kernel_started(id_, start);
     s4u::this_actor::execute(duration * kWorkUnitsPerSecond);
     busy_ = false;
+    backlog_s_ = queue_.empty() ? 0 : backlog_s_ - duration;  // no drift when drained
     set_depth();
-    metrics_.kernel_ran(id_, start, s4u::Engine::get_clock());
+    const double end = s4u::Engine::get_clock();
+    metrics_.kernel_ran(id_, start, end);
+    metrics_.kernel_ended(id_, end);
     if (!slot_waiters_.empty()) {  // a launch queue slot is free: the first blocked launch goes on
       SimThread* t = slot_waiters_.front();
       slot_waiters_.pop_front();
@@ -77,6 +89,16 @@ void DeviceEngine::run() {
       auto waiters = std::move(sync_waiters_);
       sync_waiters_.clear();
       for (SimThread* t : waiters) cpu_.wake(*t);
+    }
+    if (queue_.empty() && !spinners_.empty()) {
+      // A spinning thread sees the completion at its next poll (polls are far shorter than
+      // anything simulated here, so at once); if it is preempted, when it runs again.
+      auto spinners = std::move(spinners_);
+      spinners_.clear();
+      for (const Spinner& s : spinners) {
+        *s.done = true;
+        cpu_.kick(*s.thread);
+      }
     }
   }
 }

@@ -1,7 +1,8 @@
 // One accelerator's compute engine: a FIFO stream of kernels executed one at a time by an actor
 // on the device's SimGrid host, each as an activity whose duration the cost model gave. Host
-// threads submit without blocking and synchronize by blocking until the stream drains (woken on
-// completion through the host scheduler, like cudaStreamSynchronize with blocking sync).
+// threads submit without blocking and synchronize until the stream drains: either blocking (woken
+// on completion through the host scheduler, like cudaStreamSynchronize with
+// cudaDeviceScheduleBlockingSync) or spinning (polling on its core, cudaDeviceScheduleSpin).
 #pragma once
 
 #include <deque>
@@ -27,9 +28,10 @@ class DeviceEngine {
   // Same, as a launch call made by `thread`: while launch_queue_depth kernels are pending
   // (queued or running) the call blocks (releasing the core) until one finishes, as CUDA does.
   void submit(double duration_s, SimThread& thread);
-  // Blocks `thread` (releasing its core) until every submitted kernel has finished. Returns at
-  // once, keeping the core, if the stream is already idle.
-  void synchronize(SimThread& thread);
+  // Waits until every submitted kernel has finished. Returns at once, keeping the core, if the
+  // stream is already idle. `spin`: the thread keeps its core busy polling (it can still be
+  // preempted like any CPU-bound thread); otherwise it blocks, releasing its core, and is woken.
+  void synchronize(SimThread& thread, bool spin = false);
 
  private:
   void run();
@@ -41,12 +43,18 @@ class DeviceEngine {
   MetricsCollector& metrics_;
   HostCpu& cpu_;
   std::deque<double> queue_;
+  double backlog_s_ = 0;  // queued durations + the running kernel's
   bool busy_ = false;
   bool idle_waiting_ = false;  // the actor sleeps on work_ until a submit
   simgrid::s4u::SemaphorePtr work_;
   std::vector<SimThread*> sync_waiters_;
   size_t launch_queue_depth_;
   std::deque<SimThread*> slot_waiters_;  // launch calls blocked on a full queue
+  struct Spinner {
+    SimThread* thread;
+    bool* done;  // on the spinner's stack, alive until its spin returns
+  };
+  std::vector<Spinner> spinners_;
 };
 
 }  // namespace aisim

@@ -1,13 +1,18 @@
 // The host CPU: cores, per-core run queues and the threads that run on them. The scheduler
-// policy makes the decisions (where a woken thread queues, who runs next); this class carries
-// them out on SimGrid and reports switches, waits and busy time to the MetricsCollector.
+// policy makes the decisions (where a woken thread queues, who runs next, how long a slice is,
+// whether a wake-up preempts, load balancing); this class carries them out on SimGrid and
+// reports switches, waits, preemptions and busy time to the MetricsCollector.
 //
-// A thread holds a core from the moment it is switched in until it blocks or exits: bursts of
-// CPU work in between run back to back on that core. Every switch-in costs the host's
-// context-switch time, paid as CPU work on the core.
+// A thread's CPU burst is one SimGrid exec on the CPU host, started when the thread gets its core
+// and cancelled (the remaining work kept) when it loses the core at a slice end or to a
+// wake-up preemption. The thread's actor sleeps on its `kick` semaphore with a timeout at the
+// burst's end or the slice's end, whichever is first; other actors release `kick` when something
+// changes for it (a thread queued behind it, a preemption, the end of a spin). So the number of
+// SimGrid activities grows with scheduling decisions, not with time ticks.
+//
+// Every switch-in costs the host's context-switch time, paid as CPU work on the core.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <simgrid/s4u/Semaphore.hpp>
 #include <string>
@@ -21,10 +26,16 @@
 namespace aisim {
 
 struct SimThread {
-  ThreadView view;
+  ThreadId id = kNone;
   CoreId core = kNone;                 // the core it holds, kNone while blocked or queued
   double runnable_since_s = 0;         // when it last became runnable
+  bool woken = false;                  // runnable by a wake-up (a latency sample), not a preemption
+  bool preempt_pending = false;        // a wake-up preemption asked it to leave its core
+  double picked_at_s = 0;              // when it last started running (slice start)
+  double accounted_until_s = 0;        // CPU time up to here is reported to the policy
+  double burst_start_s = -1;           // start of the burst segment in progress, -1 if none
   simgrid::s4u::SemaphorePtr granted;  // released when the thread is given a core
+  simgrid::s4u::SemaphorePtr kick;     // released to make the running thread re-evaluate
 };
 
 class HostCpu {
@@ -32,13 +43,20 @@ class HostCpu {
   HostCpu(const DeviceSpec& spec, SchedulerPolicy& policy, NodeState& node,
           MetricsCollector& metrics);
 
-  SimThread& add_thread(std::string name, int nice);
+  SimThread& add_thread(std::string name, int nice, DeviceId feeds_device = kNone);
+  const ThreadView& view(const SimThread& thread) const { return node_.threads[thread.id]; }
+
+  // Starts the periodic load-balancing actor if the policy balances (a daemon).
+  void start_balancer(simgrid::s4u::Host* host);
 
   // --- called by the thread's own actor ---
   // Becomes runnable and returns once it holds a core (context switch paid).
   void start(SimThread& thread);
-  // Runs `seconds` of CPU work on the core it holds.
+  // Runs `seconds` of CPU work; may lose and regain the core on the way (slices, preemption).
   void compute(SimThread& thread, double seconds);
+  // Busy-polls on its core until `*done` is true (set by another actor, which then calls
+  // kick()); may be preempted like any CPU-bound work.
+  void spin_until(SimThread& thread, const bool* done);
   // Gives up its core (it is about to wait for something, or exits).
   void release_core(SimThread& thread);
   // After release_core and a wake(): returns once it holds a core again (switch paid).
@@ -46,18 +64,34 @@ class HostCpu {
 
   // --- called by any actor ---
   // A blocked thread becomes runnable: the policy places it; it runs at once on an idle core or
-  // queues. Every wake() must be matched by the thread's wait_for_core().
+  // queues (and may preempt the core's thread). Every wake() must be matched by the thread's
+  // wait_for_core().
   void wake(SimThread& thread);
+  // Makes a running (or spinning) thread re-evaluate its state now.
+  void kick(SimThread& thread) { thread.kick->release(); }
+
+  // At the end of the simulation: reports the CPU time of bursts still in progress (CPU-bound
+  // threads are cut off mid-burst when the jobs end).
+  void finish();
 
  private:
+  void run(SimThread& thread, double seconds, const bool* done);
   void grant(CoreId core, SimThread& thread);
+  void update_curr(SimThread& thread);
+  // Stops running (the caller recorded its CPU time); hands the core to the next thread.
+  void vacate(SimThread& thread);
+  // Slice end or preemption: requeue `thread`, let the policy pick; returns after it holds a
+  // core again (at once if it was picked again).
+  void requeue(SimThread& thread);
+  void migrate(const Migration& m);
+  void balance_loop();
+  double slice_end_s(const SimThread& thread) const;
 
   const DeviceSpec& spec_;
   SchedulerPolicy& policy_;
   NodeState& node_;
   MetricsCollector& metrics_;
   std::vector<std::unique_ptr<SimThread>> threads_;
-  std::vector<std::deque<ThreadView>> run_queues_;
 };
 
 }  // namespace aisim

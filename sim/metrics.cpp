@@ -41,17 +41,70 @@ LatencySummary summarize_latencies(std::vector<double> samples_s) {
 }
 
 MetricsCollector::MetricsCollector(int devices, int cores, double util_window_s, int jobs)
-    : devices_(devices, BusyTracker(util_window_s)), cores_(cores), jobs_(jobs) {}
+    : devices_(devices, BusyTracker(util_window_s)), cores_(cores), jobs_(jobs), idle_(devices) {}
+
+void IdleSplit::advance(double now_s, double window_start_s) {
+  const double from = std::max(since_s_, window_start_s);
+  if (!busy_ && now_s > from) {
+    const double d = now_s - from;
+    switch (feeder_) {
+      case FeederState::kNoWork:
+        no_work_s_ += d;
+        break;
+      case FeederState::kHost:
+        host_s_ += d;
+        break;
+      case FeederState::kData:
+        data_s_ += d;
+        break;
+    }
+  }
+  since_s_ = now_s;
+}
+
+void IdleSplit::set_busy(bool busy, double now_s, double window_start_s) {
+  advance(now_s, window_start_s);
+  busy_ = busy;
+}
+
+void IdleSplit::set_feeder(FeederState state, double now_s, double window_start_s) {
+  advance(now_s, window_start_s);
+  feeder_ = state;
+}
+
+void MetricsCollector::thread_added(int thread, const std::string& name) {
+  if (static_cast<size_t>(thread) >= threads_.size()) threads_.resize(thread + 1);
+  threads_[thread].name = name;
+}
+
+void MetricsCollector::thread_ran(int thread, double start_s, double end_s) {
+  const double from = std::max(start_s, clip_s());
+  if (end_s > from) threads_[thread].run_s += end_s - from;
+}
+
+void MetricsCollector::involuntary_preemption(int thread) {
+  if (!window_started()) return;
+  ++preemptions_window_;
+  ++threads_[thread].involuntary_preemptions;
+}
 
 void MetricsCollector::job_warmed_up(int job, double now_s) {
   jobs_[job].window_start_s = now_s;
   if (++jobs_warmed_up_ == static_cast<int>(jobs_.size())) window_start_s_ = now_s;
 }
 
-void MetricsCollector::thread_switched_in(double runnable_s, double run_s) {
+void MetricsCollector::thread_switched_in(int thread, double runnable_s, double run_s, bool woken) {
   ++switches_total_;
-  if (window_started() && runnable_s >= window_start_s_)
-    switch_latency_s_.push_back(run_s - runnable_s);
+  if (thread != kNoThread) {
+    const double from = std::max(runnable_s, clip_s());
+    if (run_s > from) threads_[thread].wait_s += run_s - from;
+  }
+  if (!window_started() || runnable_s < window_start_s_) return;
+  ++switches_window_;
+  if (thread != kNoThread) ++threads_[thread].switches;
+  if (!woken) return;
+  switch_latency_s_.push_back(run_s - runnable_s);
+  if (thread != kNoThread) threads_[thread].wakeup_latency_s.push_back(run_s - runnable_s);
 }
 
 void MetricsCollector::iteration_done(int job, double now_s, int samples, double sequence_length) {

@@ -48,6 +48,43 @@ struct JobMetrics {
   std::vector<double> sequence_lengths;  // per measured iteration (sequence models)
 };
 
+// One host thread over the measured window: CPU time, time runnable but not running (waiting
+// for a core, switch-in included), its wake-up latencies and how often it was preempted.
+struct ThreadMetrics {
+  std::string name;
+  double run_s = 0;
+  double wait_s = 0;
+  std::uint64_t switches = 0;
+  std::uint64_t involuntary_preemptions = 0;
+  std::vector<double> wakeup_latency_s;
+};
+
+// Why an accelerator was idle (DESIGN.md section 4), by what its feeding job was doing.
+enum class FeederState {
+  kNoWork,  // no job feeds it (not started, finished, or none at all)
+  kHost,    // the feeding thread needs the CPU: running host work or waiting for a core
+  kData,    // the feeding thread waits for input: a ready batch or the input copy
+};
+
+// Splits a device's idle time (no kernel executing) by FeederState, within the measured window.
+class IdleSplit {
+ public:
+  void set_busy(bool busy, double now_s, double window_start_s);
+  void set_feeder(FeederState state, double now_s, double window_start_s);
+  double host_s() const { return host_s_; }
+  double data_s() const { return data_s_; }
+  double no_work_s() const { return no_work_s_; }
+  // Closes the open interval at the end of the run.
+  void finish(double now_s, double window_start_s) { advance(now_s, window_start_s); }
+
+ private:
+  void advance(double now_s, double window_start_s);
+  bool busy_ = false;
+  FeederState feeder_ = FeederState::kNoWork;
+  double since_s_ = 0;
+  double host_s_ = 0, data_s_ = 0, no_work_s_ = 0;
+};
+
 class MetricsCollector {
  public:
   MetricsCollector(int devices, int cores, double util_window_s, int jobs);
@@ -67,8 +104,25 @@ class MetricsCollector {
   void core_busy(int core, double start_s, double end_s) {
     cores_[core].add(start_s, end_s, clip_s());
   }
-  // A thread became runnable at `runnable_s` and started running (switch cost paid) at `run_s`.
-  void thread_switched_in(double runnable_s, double run_s);
+  // A thread became runnable at `runnable_s` and started running (switch cost paid) at `run_s`;
+  // `woken`: runnable because of a wake-up (a context-switch latency sample) rather than a
+  // preemption (it waited, but that is no wake-up).
+  void thread_switched_in(double runnable_s, double run_s) {
+    thread_switched_in(kNoThread, runnable_s, run_s, true);
+  }
+  void thread_switched_in(int thread, double runnable_s, double run_s, bool woken);
+  void thread_added(int thread, const std::string& name);
+  void thread_ran(int thread, double start_s, double end_s);
+  void involuntary_preemption(int thread);
+  void kernel_started(int device, double now_s) { idle_[device].set_busy(true, now_s, clip_s()); }
+  void kernel_ended(int device, double now_s) { idle_[device].set_busy(false, now_s, clip_s()); }
+  void feeder_state(int device, FeederState state, double now_s) {
+    idle_[device].set_feeder(state, now_s, clip_s());
+  }
+  // Closes open intervals at the end of the run.
+  void finish(double now_s) {
+    for (auto& s : idle_) s.finish(now_s, clip_s());
+  }
   void iteration_done(int job, double now_s, int samples, double sequence_length = 0);
   void job_started(int job, const std::string& name, double now_s);
   void job_finished(int job, double now_s) { jobs_[job].end_s = now_s; }
@@ -79,6 +133,10 @@ class MetricsCollector {
   int core_count() const { return static_cast<int>(cores_.size()); }
   const JobMetrics& job(int j) const { return jobs_[j]; }
   const std::vector<double>& switch_latencies_s() const { return switch_latency_s_; }
+  const std::vector<ThreadMetrics>& threads() const { return threads_; }
+  const IdleSplit& idle_split(int device) const { return idle_[device]; }
+  std::uint64_t switches_in_window() const { return switches_window_; }
+  std::uint64_t involuntary_preemptions() const { return preemptions_window_; }
   std::uint64_t switches_total() const { return switches_total_; }
   std::uint64_t memory_requests() const { return mem_requests_window_; }
   std::uint64_t memory_requests_reused() const { return mem_reused_window_; }
@@ -93,6 +151,10 @@ class MetricsCollector {
   std::vector<JobMetrics> jobs_;
   int jobs_warmed_up_ = 0;
   double window_start_s_ = -1;
+  static constexpr int kNoThread = -1;
+  std::vector<IdleSplit> idle_;
+  std::vector<ThreadMetrics> threads_;
+  std::uint64_t switches_window_ = 0, preemptions_window_ = 0;
   std::vector<double> switch_latency_s_;  // measured window only
   std::uint64_t switches_total_ = 0;      // whole run
   std::uint64_t mem_requests_window_ = 0, mem_reused_window_ = 0;

@@ -9,6 +9,7 @@
 
 #include "models/roofline_cost_model.hpp"
 #include "sim/measured_replay.hpp"
+#include "sim/background_load.hpp"
 
 namespace aisim {
 namespace s4u = simgrid::s4u;
@@ -52,7 +53,7 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
   cpu_ = std::make_unique<HostCpu>(config.devices[host], scheduler_, node_, metrics_);
   std::vector<double> capacities;
   for (const auto& d : config.devices) {
-    node_.devices.push_back({d.name, 0, d.memory_capacity_bytes});
+    node_.devices.push_back({d.name, 0, d.memory_capacity_bytes, 0, d.launch_latency_s, 0});
     capacities.push_back(d.memory_capacity_bytes);
   }
   memory_.configure(capacities);
@@ -86,6 +87,14 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
         measured_replay(*plan.trace, device.kind, plan.host_time_per_op_s, plan.kernel_duration_s);
     plans_.push_back(std::move(plan));
   }
+  // What device selection sees of each accelerator's host link.
+  const auto& host_name = config.devices[host].name;
+  for (const auto& l : config.links) {
+    const bool a = l.endpoint_a == host_name, b = l.endpoint_b == host_name;
+    if (!a && !b) continue;
+    const int other = config.device_index(a ? l.endpoint_b : l.endpoint_a);
+    if (other >= 0) node_.devices[other].host_link_bandwidth_bytes_per_s = l.bandwidth_bytes_per_s;
+  }
 }
 
 NodeRuntime::~NodeRuntime() = default;
@@ -97,6 +106,17 @@ void NodeRuntime::start() {
   for (size_t j = 0; j < plans_.size(); ++j)
     s4u::Actor::create(plans_[j].spec->name + "/dispatch", host,
                        [this, j] { dispatch(static_cast<int>(j)); });
+  // Host threads besides the dispatch threads: data-loader workers, other tenants, balancing.
+  for (const JobPlan& plan : plans_) {
+    const DataLoaderSpec& dl = plan.spec->data_loader;
+    loaders_.push_back(dl.workers == 0 ? nullptr
+                                       : std::make_unique<DataLoader>(
+                                             *cpu_, dl, plan.spec->name, plan.spec->iterations,
+                                             plan.batch_size, plan.device));
+    if (loaders_.back()) loaders_.back()->start(host);
+  }
+  start_background_load(*cpu_, host, config_.background_load);
+  cpu_->start_balancer(host);
 }
 
 void NodeRuntime::on_job_warmed_up(int job) {
@@ -116,10 +136,12 @@ void NodeRuntime::dispatch(int job) {
   const auto& spec = *plan.spec;
   const DeviceSpec& device = config_.devices[plan.device];
   DeviceEngine& engine = *engines_[plan.device];
-  SimThread& thread = cpu_->add_thread(spec.name + "/dispatch", 0);
+  SimThread& thread = cpu_->add_thread(spec.name + "/dispatch", 0, plan.device);
+  DataLoader* loader = loaders_[job].get();
   s4u::Host* host = platform_.hosts[config_.host_index()];
   s4u::Host* accelerator = platform_.hosts[plan.device];
 
+  metrics_.feeder_state(plan.device, FeederState::kHost, s4u::Engine::get_clock());
   cpu_->start(thread);
   metrics_.job_started(job, spec.name, s4u::Engine::get_clock());
   if (config_.run.warmup_iterations == 0) on_job_warmed_up(job);
@@ -129,6 +151,11 @@ void NodeRuntime::dispatch(int job) {
         plan.per_iteration_lengths ? plan.sampler->next() : plan.trace->metadata.sequence_length;
     if (plan.per_iteration_lengths) plan.compute_durations(seq);
     const double input_bytes = plan.input_bytes.at(seq);
+    if (loader) {  // the next input batch from the data-loader workers
+      metrics_.feeder_state(plan.device, FeederState::kData, s4u::Engine::get_clock());
+      loader->take_batch(thread);
+      metrics_.feeder_state(plan.device, FeederState::kHost, s4u::Engine::get_clock());
+    }
     memory_.on_iteration_start(job, it);
     // The input batch: a device buffer, then a host-to-device copy over the link. The thread
     // blocks during the copy (a synchronous cudaMemcpy) and is woken when it completes.
@@ -148,7 +175,9 @@ void NodeRuntime::dispatch(int job) {
       metrics_.memory_request(alloc.device_allocations == 0, input.size_bytes);
       cpu_->compute(thread, alloc.device_allocations * device.malloc_latency_s);
       cpu_->release_core(thread);
+      metrics_.feeder_state(plan.device, FeederState::kData, s4u::Engine::get_clock());
       s4u::Comm::sendto(host, accelerator, static_cast<std::uint64_t>(input_bytes));
+      metrics_.feeder_state(plan.device, FeederState::kHost, s4u::Engine::get_clock());
       cpu_->wake(thread);
       cpu_->wait_for_core(thread);
     }
@@ -160,7 +189,7 @@ void NodeRuntime::dispatch(int job) {
         engine.submit(kernel_s);
       }
       // The end of a training step reads the loss: the host waits for the device.
-      engine.synchronize(thread);
+      engine.synchronize(thread, spec.sync_spin);
     }
     if (input_bytes > 0) {
       const TensorId input_id = (static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it);
@@ -174,6 +203,7 @@ void NodeRuntime::dispatch(int job) {
   }
   if (plan.replay.active) engine.synchronize(thread);  // the last step's device work
   cpu_->release_core(thread);
+  metrics_.feeder_state(plan.device, FeederState::kNoWork, s4u::Engine::get_clock());
   metrics_.job_finished(job, s4u::Engine::get_clock());
 }
 

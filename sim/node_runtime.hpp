@@ -10,6 +10,7 @@
 #include "policies/memory/memory_policy.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/config.hpp"
+#include "sim/data_loader.hpp"
 #include "sim/device_engine.hpp"
 #include "sim/host_cpu.hpp"
 #include "sim/metrics.hpp"
@@ -27,6 +28,8 @@ class NodeRuntime {
 
   // Creates every actor; call once, before Engine::run().
   void start();
+  // After Engine::run(): closes what was still in progress (CPU bursts of endless threads).
+  void finish() { cpu_->finish(); }
 
   // Energy per device (J) read at the start of the measured window; empty until it starts.
   const std::vector<double>& window_start_energy_j() const { return window_start_energy_j_; }
@@ -49,6 +52,7 @@ class NodeRuntime {
   std::unique_ptr<HostCpu> cpu_;
   std::vector<std::unique_ptr<DeviceEngine>> engines_;  // index = device index (null for the CPU)
   std::vector<JobPlan> plans_;
+  std::vector<std::unique_ptr<DataLoader>> loaders_;  // per job; null without loader workers
   std::vector<double> window_start_energy_j_;
   std::optional<std::string> out_of_memory_;
 };

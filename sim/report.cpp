@@ -59,6 +59,18 @@ void print_summary(const Json& report, std::ostream& out) {
       "(p50 {:.2f}, p99 {:.2f}, {} switches)\n",
       host["cpu_utilization_pct"].get<double>(), lat["mean"].get<double>(),
       lat["p50"].get<double>(), lat["p99"].get<double>(), lat["count"].get<std::uint64_t>());
+  out << fmt::format("host: {} involuntary preemptions, {} switches in the window\n",
+                     host["involuntary_preemptions"].get<std::uint64_t>(),
+                     host["context_switches"].get<std::uint64_t>());
+  for (const auto& d : report["devices"]) {
+    if (!d.contains("idle_time_s")) continue;
+    const auto& idle = d["idle_time_s"];
+    out << fmt::format(
+        "{} idle {:.3f} ms: waiting for host {:.3f}, for data {:.3f}, no work {:.3f}\n",
+        d["name"].get<std::string>(), idle["total"].get<double>() * 1e3,
+        idle["waiting_for_host"].get<double>() * 1e3, idle["waiting_for_data"].get<double>() * 1e3,
+        idle["no_work"].get<double>() * 1e3);
+  }
   out << fmt::format("memory: reuse {:.1f} % of {} allocation requests\n",
                      report["memory"]["memory_reuse_pct"].get<double>(),
                      report["memory"]["allocation_requests"].get<std::uint64_t>());

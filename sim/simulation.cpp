@@ -90,6 +90,12 @@ Json device_report(const Config& config, int d, const MetricsCollector& metrics,
       {"window_s", w}, {"start_s", std::ceil(start / w) * w}, {"values_pct", series}};
   if (!series.empty()) j["utilization_range_pct"] = {lo, hi};
   j["memory"] = memory_usage;
+  // Idle time (no kernel executing) by what the feeding job was doing meanwhile.
+  const auto& idle = metrics.idle_split(d);
+  j["idle_time_s"] = {{"total", window_s - busy.in_window_s()},
+                      {"waiting_for_host", idle.host_s()},
+                      {"waiting_for_data", idle.data_s()},
+                      {"no_work", idle.no_work_s()}};
   return j;
 }
 
@@ -128,6 +134,8 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   if (runtime.out_of_memory()) throw OutOfMemoryError(*runtime.out_of_memory());
 
   const double end_s = s4u::Engine::get_clock();
+  runtime.finish();
+  metrics.finish(end_s);
   const double window_start = metrics.window_start_s();
   const double window_s = end_s - window_start;
 
@@ -214,6 +222,21 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   double cpu_busy = 0;
   for (int c = 0; c < metrics.core_count(); ++c) cpu_busy += metrics.core(c).in_window_s();
   const auto latency = summarize_latencies(metrics.switch_latencies_s());
+  Json threads = Json::array();
+  for (const ThreadMetrics& t : metrics.threads()) {
+    const auto wake = summarize_latencies(t.wakeup_latency_s);
+    threads.push_back({{"name", t.name},
+                       {"run_time_s", t.run_s},
+                       {"wait_time_s", t.wait_s},
+                       {"switches", t.switches},
+                       {"involuntary_preemptions", t.involuntary_preemptions},
+                       {"wakeup_latency_us",
+                        {{"mean", wake.mean_us},
+                         {"p50", wake.p50_us},
+                         {"p99", wake.p99_us},
+                         {"max", wake.max_us},
+                         {"count", wake.count}}}});
+  }
   const auto pct = [](double part, double whole) { return whole > 0 ? 100.0 * part / whole : 0.0; };
   const Json host{{"cores", metrics.core_count()},
                   {"cpu_utilization_pct", pct(cpu_busy, metrics.core_count() * window_s)},
@@ -223,9 +246,11 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
                     {"p99", latency.p99_us},
                     {"max", latency.max_us},
                     {"count", latency.count}}},
-                  {"context_switches", latency.count},
+                  {"wakeups", latency.count},
+                  {"context_switches", metrics.switches_in_window()},
                   {"context_switches_whole_run", metrics.switches_total()},
-                  {"involuntary_preemptions", 0}};
+                  {"involuntary_preemptions", metrics.involuntary_preemptions()},
+                  {"threads", threads}};
   const Json memory_report{
       {"memory_reuse_pct", pct(static_cast<double>(metrics.memory_requests_reused()),
                                static_cast<double>(metrics.memory_requests()))},

@@ -72,7 +72,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "/devices/1/memory_bandwith: unknown key \"memory_bandwith\"; did you mean "
                   "\"memory_bandwidth\"?"}},
         BadInput{"unknown_policy.json",
-                 {"/policies/scheduler: unknown scheduler \"cfq\"; valid: fifo"}},
+                 {"/policies/scheduler: unknown scheduler \"cfq\"; valid: accel-aware, cfs, fifo"}},
         BadInput{"unknown_device.json",
                  {"/jobs/0/device: unknown device \"tpu9\"; devices: gpu0, host"}},
         BadInput{"wrong_type.json",

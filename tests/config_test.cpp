@@ -79,7 +79,7 @@ TEST(Config, UnknownPolicyListsValidNames) {
   const auto errors = errors_of(c);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].pointer, "/policies/scheduler");
-  EXPECT_EQ(errors[0].message, "unknown scheduler \"cfq\"; valid: fifo");
+  EXPECT_EQ(errors[0].message, "unknown scheduler \"cfq\"; valid: accel-aware, cfs, fifo");
 }
 
 TEST(Config, CrossReferencesAreChecked) {
@@ -167,6 +167,31 @@ TEST(Config, SequenceLengthIsChecked) {
   errors = errors_of(c);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].pointer, "/jobs/0/sequence_length/distribution");
+}
+
+TEST(Config, SchedulerKeysHaveDefaultsAndRanges) {
+  Json c = minimal();
+  c["jobs"][0]["data_loader"] = {{"workers", 3}};
+  c["background_load"] =
+      Json::array({{{"kind", "periodic"}, {"period", "10 ms"}, {"duty_cycle", 0.5}, {"count", 2}}});
+  const Config ok = config_from_json(c, kData + "/minimal.json");
+  EXPECT_FALSE(ok.jobs[0].sync_spin);
+  EXPECT_EQ(ok.jobs[0].data_loader.prefetch_batches, 6);  // 2 per worker
+  EXPECT_DOUBLE_EQ(ok.jobs[0].data_loader.cpu_time_per_sample_s, 5e-3);
+  EXPECT_TRUE(ok.background_load[0].periodic);
+  EXPECT_DOUBLE_EQ(ok.background_load[0].period_s, 10e-3);
+  EXPECT_EQ(ok.background_load[0].name, "background0");
+
+  c["jobs"][0]["sync"] = "poll";
+  c["jobs"][0]["data_loader"]["workers"] = -1;
+  c["background_load"] = Json::array({{{"kind", "periodic"}}, {{"period", "1 ms"}}});
+  const auto errors = errors_of(c);
+  std::vector<std::string> pointers;
+  for (const auto& e : errors) pointers.push_back(e.pointer);
+  EXPECT_EQ(pointers,
+            (std::vector<std::string>{"/jobs/0/sync", "/jobs/0/data_loader/workers",
+                                      "/background_load/0/period", "/background_load/0/duty_cycle",
+                                      "/background_load/1/period"}));
 }
 
 }  // namespace

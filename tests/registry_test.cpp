@@ -9,7 +9,8 @@ namespace aisim {
 namespace {
 
 TEST(Registry, SchedulerNamesAreExactly) {
-  EXPECT_EQ(SchedulerRegistry::instance().names(), (std::vector<std::string>{"fifo"}));
+  EXPECT_EQ(SchedulerRegistry::instance().names(),
+            (std::vector<std::string>{"accel-aware", "cfs", "fifo"}));
 }
 
 TEST(Registry, MemoryPolicyNamesAreExactly) {
@@ -37,14 +38,16 @@ TEST(Registry, DuplicateNameIsRejected) {
 TEST(FifoScheduler, PlacesOnIdleCoreAndRunsQueueInOrder) {
   auto fifo = SchedulerRegistry::instance().create("fifo");
   NodeState node;
-  node.cores = {
-      {.running = 0, .queued = 1}, {.running = kNone, .queued = 0}, {.running = 2, .queued = 0}};
+  node.cores.resize(3);
+  node.cores[0].running = 0;
+  node.cores[0].queued = 1;
+  node.cores[2].running = 2;
   ThreadView woken{.id = 5, .name = "t", .nice = 0, .last_core = 0};
   EXPECT_EQ(fifo->place_wakeup(woken, node), 1);  // previous core busy: the idle one
   node.cores[1].running = 3;
   EXPECT_EQ(fifo->place_wakeup(woken, node), 1);  // all busy: the shortest queue (first of ties)
-  std::deque<ThreadView> queue{{.id = 7, .name = "a"}, {.id = 8, .name = "b"}};
-  EXPECT_EQ(fifo->pick_next(0, queue, node), 0u);
+  node.cores[0].queue = {7, 8};
+  EXPECT_EQ(fifo->pick_next(0, node), 0u);
 }
 
 TEST(NoCacheAllocator, EveryRequestIsADeviceAllocationAndCapacityHolds) {

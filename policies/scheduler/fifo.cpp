@@ -22,9 +22,7 @@ class FifoScheduler final : public SchedulerPolicy {
     return best;
   }
 
-  std::size_t pick_next(CoreId, const std::deque<ThreadView>&, const NodeState&) override {
-    return 0;
-  }
+  std::size_t pick_next(CoreId, const NodeState&) override { return 0; }
 };
 
 const PolicyRegistration<SchedulerPolicy> kRegistration(
