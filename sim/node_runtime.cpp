@@ -101,7 +101,7 @@ void NodeRuntime::dispatch(int job) {
   if (config_.run.warmup_iterations == 0) on_job_warmed_up(job);
 
   for (int it = 0; it < spec.iterations; ++it) {
-    memory_.on_iteration_start(job, it);
+    (void)memory_.on_iteration_start(job, it);
     // The input batch: a device buffer, then a host-to-device copy over the link. The thread
     // blocks during the copy (a synchronous cudaMemcpy) and is woken when it completes.
     if (plan.input_bytes > 0) {
