@@ -3,6 +3,7 @@
 // allocation / free (cudaMalloc / cudaFree) or is served from memory it already holds.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,7 +39,7 @@ struct DeviceMemoryUsage {
   double reserved_bytes = 0;   // obtained from the device (allocated + cached + rounding)
   double peak_allocated_bytes = 0;
   double peak_reserved_bytes = 0;
-  // Allocated bytes at the moment reserved bytes peaked: peak_reserved - this = fragmentation.
+  // The most allocated while reserved was at its peak: peak_reserved - this = fragmentation.
   double allocated_at_peak_reserved_bytes = 0;
   // The largest request that could be served now without a device allocation, or the largest
   // free device range when the policy caches nothing (for out-of-memory reports).
@@ -48,9 +49,14 @@ struct DeviceMemoryUsage {
 // Updates the peaks of `u` after its current figures changed.
 inline void track_peaks(DeviceMemoryUsage& u) {
   if (u.allocated_bytes > u.peak_allocated_bytes) u.peak_allocated_bytes = u.allocated_bytes;
+  // While reserved stays at its peak, keep the most it held allocated: fragmentation is what
+  // the peak reservation could never put to use.
   if (u.reserved_bytes > u.peak_reserved_bytes) {
     u.peak_reserved_bytes = u.reserved_bytes;
     u.allocated_at_peak_reserved_bytes = u.allocated_bytes;
+  } else if (u.reserved_bytes == u.peak_reserved_bytes) {
+    u.allocated_at_peak_reserved_bytes =
+        std::max(u.allocated_at_peak_reserved_bytes, u.allocated_bytes);
   }
 }
 
