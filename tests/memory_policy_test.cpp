@@ -242,3 +242,89 @@ TEST(TensorAwarePolicy, AGrowingTensorMissesOnceThenTheArenaGrows) {
 
 }  // namespace
 }  // namespace aisim
+
+namespace aisim {
+namespace {
+
+// A BERT-like iteration at sequence length S: 12 layers keep an activation (S-proportional) and
+// an attention score (S^2) for the backward pass, with a temporary per layer; the backward pass
+// frees them in reverse. Returns device allocations + frees per iteration.
+struct VariableShapeRun {
+  std::vector<int> device_ops;
+  double peak_reserved = 0;
+  double reuse_pct = 0;
+};
+VariableShapeRun run_variable_shapes(const std::string& name, const std::vector<int>& seqs) {
+  auto p = MemoryRegistry::instance().create(name);
+  p->configure({32 * 1024 * MiB});
+  VariableShapeRun out;
+  TensorId next = 1;
+  std::uint64_t requests = 0, reused = 0;
+  const auto alloc = [&](double bytes, int* ops) {
+    const auto r = p->allocate(0, req(next, bytes), 0);
+    EXPECT_TRUE(r.ok);
+    *ops += r.device_allocations + r.device_frees;
+    ++requests;
+    if (r.device_allocations == 0) ++reused;
+    return next++;
+  };
+  for (std::size_t it = 0; it < seqs.size(); ++it) {
+    const double s = seqs[it];
+    int ops = 0;
+    const auto start = p->on_iteration_start(0, static_cast<int>(it));
+    ops += start.device_allocations + start.device_frees;
+    std::vector<TensorId> saved;
+    for (int layer = 0; layer < 12; ++layer) {
+      saved.push_back(alloc(32 * 768 * s * 2, &ops));       // activation, fp16
+      saved.push_back(alloc(32 * 12 * s * s * 2, &ops));    // attention scores
+      const TensorId tmp = alloc(32 * 3072 * s * 2, &ops);  // MLP intermediate
+      p->release(0, tmp, 0);
+    }
+    for (auto t = saved.rbegin(); t != saved.rend(); ++t) {
+      const TensorId grad = alloc(32 * 768 * s * 2, &ops);
+      p->release(0, *t, 0);
+      p->release(0, grad, 0);
+    }
+    out.device_ops.push_back(ops);
+  }
+  out.peak_reserved = p->usage(0).peak_reserved_bytes;
+  out.reuse_pct = 100.0 * static_cast<double>(reused) / static_cast<double>(requests);
+  return out;
+}
+
+// Dynamic padding: the sequence length changes every iteration (fixed list, as from a seed).
+const std::vector<int> kSeqs = {128, 384, 256, 512, 200, 448, 320, 512, 96, 480, 512, 256};
+
+TEST(VariableShapes, CachingVersusTensorAwareUnderChangingSequenceLengths) {
+  const auto caching = run_variable_shapes("caching", kSeqs);
+  const auto planned = run_variable_shapes("tensor-aware", kSeqs);
+  const auto total = [](const std::vector<int>& v, std::size_t from) {
+    int sum = 0;
+    for (std::size_t i = from; i < v.size(); ++i) sum += v[i];
+    return sum;
+  };
+  std::printf("caching:      device ops per iteration");
+  for (int n : caching.device_ops) std::printf(" %d", n);
+  std::printf("; peak reserved %.1f MiB; reuse %.2f%%\n", caching.peak_reserved / MiB,
+              caching.reuse_pct);
+  std::printf("tensor-aware: device ops per iteration");
+  for (int n : planned.device_ops) std::printf(" %d", n);
+  std::printf("; peak reserved %.1f MiB; reuse %.2f%%\n", planned.peak_reserved / MiB,
+              planned.reuse_pct);
+  // Once the longest sequence (512, iteration 3) has been seen, neither policy needs the device
+  // again except tensor-aware when its arena must grow for it (iteration 4: free + allocate).
+  EXPECT_EQ(total(caching.device_ops, 4), 0);
+  EXPECT_EQ(total(planned.device_ops, 5), 0);
+  EXPECT_GT(planned.device_ops[4], 0);
+  // How it comes out (docs/validation.md): the plan does not beat the cache here. Both reuse
+  // the same share; the plan pays arena regrowth (a synchronizing free + an allocation) and
+  // reserves more, since its arena is sized for the longest sequence while the fallback keeps
+  // the segments it grew during the misses.
+  EXPECT_EQ(total(caching.device_ops, 0), 37);
+  EXPECT_EQ(total(planned.device_ops, 0), 42);
+  EXPECT_DOUBLE_EQ(caching.reuse_pct, planned.reuse_pct);
+  EXPECT_GT(planned.peak_reserved, caching.peak_reserved);
+}
+
+}  // namespace
+}  // namespace aisim
