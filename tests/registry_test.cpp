@@ -13,7 +13,8 @@ TEST(Registry, SchedulerNamesAreExactly) {
 }
 
 TEST(Registry, MemoryPolicyNamesAreExactly) {
-  EXPECT_EQ(MemoryRegistry::instance().names(), (std::vector<std::string>{"caching", "no-cache", "tensor-aware"}));
+  EXPECT_EQ(MemoryRegistry::instance().names(),
+            (std::vector<std::string>{"caching", "no-cache", "tensor-aware"}));
 }
 
 TEST(Registry, EveryPolicyHasADescriptionAndBuilds) {
