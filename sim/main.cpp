@@ -1,6 +1,8 @@
 // The aisim command line. Parses options, validates the config and its workloads (nothing is
 // written if they are bad), runs one simulation and writes its report. Typed errors end here
 // and become exit codes: 2 bad input, 3 simulated out-of-memory, 1 internal error.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include "policies/memory/memory_policy.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/config.hpp"
+#include "sim/memory_replay.hpp"
 #include "sim/report.hpp"
 #include "sim/simulation.hpp"
 #include "workloads/generator.hpp"
@@ -96,6 +99,50 @@ int run_import(const std::string& file, const std::string& output, const std::st
   return 0;
 }
 
+int replay_memory_command(const std::string& file, std::vector<std::string> policies, int passes,
+                          double capacity_bytes, const std::string& json_path, std::ostream& out) {
+  for (const auto& p : policies)
+    if (!aisim::MemoryRegistry::instance().contains(p))
+      throw aisim::InputError({{"", "--policy", "unknown memory policy \"" + p + "\""}});
+  if (policies.empty()) policies = aisim::MemoryRegistry::instance().names();
+  const auto stream = aisim::read_kineto_memory(file);
+  const auto recorded = aisim::recorded_memory_figures(stream);
+  if (capacity_bytes <= 0) capacity_bytes = stream.device_capacity_bytes.value_or(0);
+  if (capacity_bytes <= 0)
+    throw aisim::InputError(
+        {{file, "/deviceProperties", "no totalGlobalMem for the device; pass --capacity-bytes"}});
+  std::vector<aisim::ReplayResult> results;
+  for (const auto& p : policies)
+    results.push_back(aisim::replay_memory(stream, p, capacity_bytes, passes));
+  const aisim::Json j = aisim::replay_to_json(stream, recorded, results);
+  if (!json_path.empty()) std::ofstream(json_path) << j.dump(2) << "\n";
+  const auto mb = [](const aisim::Json& v) {
+    return v.is_null() ? std::string("-") : fmt::format("{:.1f}", v.get<double>() / 1e6);
+  };
+  out << fmt::format("{}: device {}, {} allocations, {} frees, {} steps\n", file, stream.device_id,
+                     recorded.allocations, recorded.frees, stream.step_start_us.size());
+  out << fmt::format("recorded: peak allocated {} MB, reserved {}..{} MB\n",
+                     mb(j["recorded"]["peak_total_allocated_bytes"]),
+                     mb(j["recorded"]["min_total_reserved_bytes"]),
+                     mb(j["recorded"]["max_total_reserved_bytes"]));
+  out << fmt::format("{:<14}{:>5}{:>9}{:>9}{:>9}{:>8}{:>14}{:>14}{:>12}\n", "policy", "pass",
+                     "reuse%", "bytes%", "mallocs", "frees", "peak alloc MB", "peak resv MB",
+                     "frag MB");
+  for (const auto& p : j["policies"]) {
+    int k = 1;
+    for (const auto& s : p["passes"])
+      out << fmt::format("{:<14}{:>5}{:>9.2f}{:>9.2f}{:>9}{:>8}{:>14}{:>14}{:>12}\n",
+                         p["policy"].get<std::string>(), k++, s["memory_reuse_pct"].get<double>(),
+                         s["memory_reuse_bytes_pct"].get<double>(),
+                         s["device_allocations"].get<std::uint64_t>(),
+                         s["device_frees"].get<std::uint64_t>(), mb(s["peak_allocated_bytes"]),
+                         mb(s["peak_reserved_bytes"]), mb(s["fragmentation_at_peak_bytes"]));
+    if (!p["out_of_memory"].is_null())
+      out << "  out of memory: " << p["out_of_memory"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "aisim: a discrete-event simulator of a heterogeneous AI node (CPU, GPU, TPU, NPU)\n"
@@ -145,6 +192,21 @@ int run(int argc, char** argv) {
   import->add_option("--batch-size", import_options.batch_size, "samples per step (for throughput)")
       ->default_val(1)
       ->check(CLI::PositiveNumber);
+
+  // aisim replay-memory FILE: a recorded allocator stream through the memory policies.
+  std::string replay_file, replay_json;
+  std::vector<std::string> replay_policies;
+  int replay_passes = 2;
+  double replay_capacity_bytes = 0;
+  CLI::App* replay = app.add_subcommand(
+      "replay-memory", "replay the [memory] events of a Kineto trace through memory policies");
+  replay->add_option("file", replay_file, "Kineto trace (.json or .json.gz)")->required();
+  replay->add_option("-p,--policy", replay_policies, "memory policy (repeatable; default: all)");
+  replay->add_option("--passes", replay_passes, "times the recorded window is replayed in a row")
+      ->check(CLI::Range(1, 100));
+  replay->add_option("--capacity-bytes", replay_capacity_bytes,
+                     "device capacity (default: the trace's totalGlobalMem)");
+  replay->add_option("--json", replay_json, "write the comparison as JSON to this file");
   app.footer(
       "Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
       "3 simulated out-of-memory.");
@@ -161,6 +223,9 @@ int run(int argc, char** argv) {
     list_policies<aisim::MemoryRegistry>("memory policies", std::cout);
     return 0;
   }
+  if (replay->parsed())
+    return replay_memory_command(replay_file, replay_policies, replay_passes, replay_capacity_bytes,
+                                 replay_json, std::cout);
   if (config_path.empty()) {
     std::cerr << "aisim: --config is required (see aisim --help)\n";
     return kExitBadInput;

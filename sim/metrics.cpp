@@ -124,7 +124,11 @@ void MetricsCollector::job_started(int job, const std::string& name, double now_
 
 void MetricsCollector::memory_request(bool served_from_cache, double bytes) {
   ++mem_requests_all_;
-  if (served_from_cache) ++mem_reused_all_;
+  mem_bytes_all_ += bytes;
+  if (served_from_cache) {
+    ++mem_reused_all_;
+    mem_bytes_reused_all_ += bytes;
+  }
   if (!window_started()) return;
   ++mem_requests_window_;
   mem_bytes_window_ += bytes;
@@ -132,6 +136,28 @@ void MetricsCollector::memory_request(bool served_from_cache, double bytes) {
     ++mem_reused_window_;
     mem_bytes_reused_window_ += bytes;
   }
+}
+
+void MetricsCollector::device_allocations(int count, double time_s) {
+  for (auto* ops : {&mem_ops_all_, window_started() ? &mem_ops_window_ : nullptr}) {
+    if (!ops) continue;
+    ops->allocations += static_cast<std::uint64_t>(count);
+    ops->allocation_time_s += time_s;
+  }
+}
+
+void MetricsCollector::device_frees(int count, double time_s) {
+  for (auto* ops : {&mem_ops_all_, window_started() ? &mem_ops_window_ : nullptr}) {
+    if (!ops) continue;
+    ops->frees += static_cast<std::uint64_t>(count);
+    ops->free_time_s += time_s;
+  }
+}
+
+void MetricsCollector::prefetch_used(bool hit) {
+  if (!window_started()) return;
+  ++prefetch_used_;
+  if (hit) ++prefetch_hits_;
 }
 
 }  // namespace aisim

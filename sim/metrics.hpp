@@ -127,6 +127,20 @@ class MetricsCollector {
   void job_started(int job, const std::string& name, double now_s);
   void job_finished(int job, double now_s) { jobs_[job].end_s = now_s; }
   void memory_request(bool served_from_cache, double bytes);
+  // Device allocations / frees (cudaMalloc / cudaFree) and the host time they took, a free's
+  // device synchronization included.
+  void device_allocations(int count, double time_s);
+  void device_frees(int count, double time_s);
+  // Time a job's dispatch thread could not go on because of memory (allocation, free, the
+  // synchronization a free forces) or because it waited for a host-to-device copy.
+  void memory_stall(double time_s) {
+    if (window_started()) memory_stall_s_ += time_s;
+  }
+  void copy_stall(double time_s) {
+    if (window_started()) copy_stall_s_ += time_s;
+  }
+  // A prefetched copy was needed: `hit` when it had finished before its iteration started.
+  void prefetch_used(bool hit);
 
   const BusyTracker& device(int d) const { return devices_[d]; }
   const BusyTracker& core(int c) const { return cores_[c]; }
@@ -144,6 +158,18 @@ class MetricsCollector {
   double memory_bytes_reused() const { return mem_bytes_reused_window_; }
   std::uint64_t memory_requests_all() const { return mem_requests_all_; }
   std::uint64_t memory_requests_reused_all() const { return mem_reused_all_; }
+  double memory_bytes_all() const { return mem_bytes_all_; }
+  double memory_bytes_reused_all() const { return mem_bytes_reused_all_; }
+  struct DeviceMemoryOps {
+    std::uint64_t allocations = 0, frees = 0;
+    double allocation_time_s = 0, free_time_s = 0;
+  };
+  const DeviceMemoryOps& device_memory_ops() const { return mem_ops_window_; }
+  const DeviceMemoryOps& device_memory_ops_all() const { return mem_ops_all_; }
+  double memory_stall_s() const { return memory_stall_s_; }
+  double copy_stall_s() const { return copy_stall_s_; }
+  std::uint64_t prefetches_used() const { return prefetch_used_; }
+  std::uint64_t prefetch_hits() const { return prefetch_hits_; }
 
  private:
   std::vector<BusyTracker> devices_;
@@ -160,6 +186,10 @@ class MetricsCollector {
   std::uint64_t mem_requests_window_ = 0, mem_reused_window_ = 0;
   std::uint64_t mem_requests_all_ = 0, mem_reused_all_ = 0;
   double mem_bytes_window_ = 0, mem_bytes_reused_window_ = 0;
+  double mem_bytes_all_ = 0, mem_bytes_reused_all_ = 0;
+  DeviceMemoryOps mem_ops_window_, mem_ops_all_;
+  double memory_stall_s_ = 0, copy_stall_s_ = 0;         // measured window
+  std::uint64_t prefetch_used_ = 0, prefetch_hits_ = 0;  // measured window
 };
 
 }  // namespace aisim

@@ -6,10 +6,11 @@
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
+#include <unordered_map>
 
 #include "models/roofline_cost_model.hpp"
-#include "sim/measured_replay.hpp"
 #include "sim/background_load.hpp"
+#include "sim/measured_replay.hpp"
 
 namespace aisim {
 namespace s4u = simgrid::s4u;
@@ -21,17 +22,19 @@ struct NodeRuntime::JobPlan {
   DeviceId device = kNone;
   double host_time_per_op_s = 0;          // framework dispatch + launch call
   std::vector<double> kernel_duration_s;  // per op, from the device's cost model
-  SeqPoly input_bytes;                    // one batch, host to device
+  // One batch, host to device: the trace's input-role tensor when it has one (that tensor is then
+  // the input batch, allocated and copied at each iteration start), else input_bytes_per_sample.
+  SeqPoly input_bytes;
   // Imported traces carry measured timings (Trace::Op): per op, host time before the launch,
   // whether the host then waits for the device, and ops that are host work only (kind cpu).
   // Such a trace brings its own synchronisations: no implicit one at the end of an iteration.
   MeasuredReplay replay;
-  int batch_size = 0;
-  // Sizes depend on the sequence length and a length is drawn per iteration: durations are then
-  // recomputed at each iteration's length.
+  // Sizes depend on the sequence length and a length is drawn per iteration: durations and
+  // tensor sizes are then recomputed at each iteration's length.
   bool per_iteration_lengths = false;
   std::optional<SequenceLengthSampler> sampler;
   std::optional<RooflineCostModel> cost;
+  std::unordered_map<TensorId, SeqPoly> tensor_bytes;  // by request id
 
   void compute_durations(double seq) {
     kernel_duration_s.clear();
@@ -39,7 +42,74 @@ struct NodeRuntime::JobPlan {
       kernel_duration_s.push_back(cost->kernel_duration_s(
           {op.flops.at(seq), (op.bytes_read + op.bytes_written).at(seq), op.precision}));
   }
+  void resize_tensors(double seq) {
+    for (auto& t : at_iteration_start) t.size_bytes = tensor_bytes.at(t.id).at(seq);
+    for (auto& op : allocate_before_op)
+      for (auto& t : op) t.size_bytes = tensor_bytes.at(t.id).at(seq);
+  }
+  int batch_size = 0;
+  // Tensor lifetimes (trace tensors), computed once: persistent tensors live for the whole job;
+  // input-role tensors from the iteration start, the others from before their producer, each
+  // until after its last consumer (the last op listing it in inputs; its producer if none).
+  std::vector<TensorRequest> persistent;
+  std::vector<TensorRequest> at_iteration_start;
+  std::vector<std::vector<TensorRequest>> allocate_before_op;
+  std::vector<std::vector<TensorId>> release_after_op;
 };
+
+namespace {
+
+TensorId input_batch_id(int job, int iteration) {
+  return (static_cast<TensorId>(job) << 32) | static_cast<TensorId>(iteration);
+}
+// Trace tensors get ids of their own, apart from the input batches (bit 31 set).
+TensorId trace_tensor_id(int job, TensorId id) {
+  return (static_cast<TensorId>(job) << 32) | (TensorId{1} << 31) | (id & 0x7fffffffu);
+}
+
+void plan_tensor_lifetimes(const Trace& trace, int job, double seq, NodeRuntime::JobPlan& plan);
+
+}  // namespace
+
+namespace {
+
+void plan_tensor_lifetimes(const Trace& trace, int job, double seq, NodeRuntime::JobPlan& plan) {
+  const std::size_t n = trace.ops.size();
+  plan.allocate_before_op.assign(n, {});
+  plan.release_after_op.assign(n, {});
+  std::unordered_map<TensorId, std::size_t> producer, last_use;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (TensorId t : trace.ops[i].outputs)
+      if (!producer.count(t)) producer[t] = i;
+    for (TensorId t : trace.ops[i].inputs) last_use[t] = i;
+  }
+  for (const Tensor& t : trace.tensors) {
+    // The input-role tensor is the input batch: allocated and copied by the input path.
+    if (t.role == TensorRole::kInput) continue;
+    const TensorRequest request{.id = trace_tensor_id(job, t.id),
+                                .size_bytes = t.bytes.at(seq),
+                                .name = t.name,
+                                .job = job};
+    plan.tensor_bytes.emplace(request.id, t.bytes);
+    if (t.persistent()) {
+      plan.persistent.push_back(request);
+      continue;
+    }
+    const auto made = producer.find(t.id);
+    const auto used = last_use.find(t.id);
+    if (made == producer.end()) {
+      if (used == last_use.end()) continue;  // neither made nor read: never on the device
+      plan.at_iteration_start.push_back(request);
+    } else {
+      plan.allocate_before_op[made->second].push_back(request);
+    }
+    std::size_t last = made != producer.end() ? made->second : 0;
+    if (used != last_use.end()) last = std::max(last, used->second);
+    plan.release_after_op[last].push_back(request.id);
+  }
+}
+
+}  // namespace
 
 NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
                          const std::vector<Trace>& traces, SchedulerPolicy& scheduler,
@@ -63,6 +133,10 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
                            : std::make_unique<DeviceEngine>(static_cast<DeviceId>(i),
                                                             platform.hosts[i], node_, metrics_,
                                                             *cpu_, config.devices[i].launch_queue_depth));
+    copy_engines_.push_back(
+        static_cast<int>(i) == host
+            ? nullptr
+            : std::make_unique<CopyEngine>(platform.hosts[host], platform.hosts[i], *cpu_));
   }
   for (size_t j = 0; j < config.jobs.size(); ++j) {
     JobPlan plan;
@@ -72,19 +146,21 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
     const DeviceSpec& device = config.devices[plan.device];
     plan.host_time_per_op_s = plan.spec->framework_overhead_s + device.launch_latency_s;
     plan.cost.emplace(device);
+    const double seq = plan.trace->metadata.sequence_length;
     plan.batch_size = plan.trace->metadata.batch_size;
     plan.input_bytes = plan.trace->metadata.input_bytes_per_sample * plan.batch_size;
     for (const Tensor& t : plan.trace->tensors)
       if (t.role == TensorRole::kInput) plan.input_bytes = t.bytes;
-    const auto& seq = plan.spec->sequence;
-    if (plan.trace->symbolic() && seq.kind != SequenceLengthSpec::Kind::kFixed) {
+    const auto& lengths = plan.spec->sequence;
+    if (plan.trace->symbolic() && lengths.kind != SequenceLengthSpec::Kind::kFixed) {
       plan.per_iteration_lengths = true;
       // One stream of lengths per job, from the run's seed and the job's index.
-      plan.sampler.emplace(seq, config.run.seed * 0x9E3779B97F4A7C15ULL + j);
+      plan.sampler.emplace(lengths, config.run.seed * 0x9E3779B97F4A7C15ULL + j);
     }
-    plan.compute_durations(plan.trace->metadata.sequence_length);
+    plan.compute_durations(seq);
     plan.replay =
         measured_replay(*plan.trace, device.kind, plan.host_time_per_op_s, plan.kernel_duration_s);
+    plan_tensor_lifetimes(*plan.trace, static_cast<int>(j), seq, plan);
     plans_.push_back(std::move(plan));
   }
   // What device selection sees of each accelerator's host link.
@@ -102,10 +178,9 @@ NodeRuntime::~NodeRuntime() = default;
 void NodeRuntime::start() {
   for (auto& engine : engines_)
     if (engine) engine->start();
+  for (auto& engine : copy_engines_)
+    if (engine) engine->start();
   const auto host = platform_.hosts[config_.host_index()];
-  for (size_t j = 0; j < plans_.size(); ++j)
-    s4u::Actor::create(plans_[j].spec->name + "/dispatch", host,
-                       [this, j] { dispatch(static_cast<int>(j)); });
   // Host threads besides the dispatch threads: data-loader workers, other tenants, balancing.
   for (const JobPlan& plan : plans_) {
     const DataLoaderSpec& dl = plan.spec->data_loader;
@@ -117,6 +192,9 @@ void NodeRuntime::start() {
   }
   start_background_load(*cpu_, host, config_.background_load);
   cpu_->start_balancer(host);
+  for (size_t j = 0; j < plans_.size(); ++j)
+    s4u::Actor::create(plans_[j].spec->name + "/dispatch", host,
+                       [this, j] { dispatch(static_cast<int>(j)); });
 }
 
 void NodeRuntime::on_job_warmed_up(int job) {
@@ -128,6 +206,49 @@ void NodeRuntime::on_job_warmed_up(int job) {
 void NodeRuntime::stop_out_of_memory(std::string message) {
   out_of_memory_ = std::move(message);
   s4u::Actor::kill_all();  // every other actor; the caller returns right after
+}
+
+void NodeRuntime::charge_device_frees(int job, SimThread& thread, int frees) {
+  if (frees <= 0) return;
+  const JobPlan& plan = plans_[job];
+  // cudaFree synchronizes the device first: the thread waits for every queued kernel.
+  const double start = s4u::Engine::get_clock();
+  engines_[plan.device]->synchronize(thread);
+  cpu_->compute(thread, frees * config_.devices[plan.device].free_latency_s);
+  const double spent = s4u::Engine::get_clock() - start;
+  metrics_.device_frees(frees, spent);
+  metrics_.memory_stall(spent);
+}
+
+bool NodeRuntime::allocate(int job, int iteration, SimThread& thread, const TensorRequest& tensor,
+                           const std::string& op) {
+  const JobPlan& plan = plans_[job];
+  const DeviceSpec& device = config_.devices[plan.device];
+  const AllocResult alloc = memory_.allocate(plan.device, tensor, s4u::Engine::get_clock());
+  charge_device_frees(job, thread, alloc.device_frees);  // a policy emptying its cache
+  if (!alloc.ok) {
+    const auto usage = memory_.usage(plan.device);
+    stop_out_of_memory(fmt::format(
+        "out of memory on {}: job {}, iteration {}, tensor {} needs {:.0f} bytes, before op {}; "
+        "reserved {:.0f}, allocated {:.0f}, largest free block {:.0f}, capacity {:.0f} (policy {})",
+        device.name, plan.spec->name, iteration, tensor.name, tensor.size_bytes, op,
+        usage.reserved_bytes, usage.allocated_bytes, usage.largest_free_block_bytes,
+        device.memory_capacity_bytes, config_.policies.memory));
+    return false;
+  }
+  metrics_.memory_request(alloc.device_allocations == 0, tensor.size_bytes);
+  if (alloc.device_allocations > 0) {
+    const double time_s = alloc.device_allocations * device.malloc_latency_s;
+    cpu_->compute(thread, time_s);
+    metrics_.device_allocations(alloc.device_allocations, time_s);
+    metrics_.memory_stall(time_s);
+  }
+  return true;
+}
+
+void NodeRuntime::release(int job, SimThread& thread, TensorId tensor) {
+  const ReleaseResult r = memory_.release(plans_[job].device, tensor, s4u::Engine::get_clock());
+  charge_device_frees(job, thread, r.device_frees);
 }
 
 // The job's dispatch thread: the framework's main training loop in eager mode.
@@ -146,62 +267,99 @@ void NodeRuntime::dispatch(int job) {
   metrics_.job_started(job, spec.name, s4u::Engine::get_clock());
   if (config_.run.warmup_iterations == 0) on_job_warmed_up(job);
 
+  for (const auto& t : plan.persistent)
+    if (!allocate(job, -1, thread, t, "(job start)")) return;
+
+  CopyEngine& copier = *copy_engines_[plan.device];
+  bool prefetched = false;  // this iteration's batch was copied ahead, as ticket prefetch_ticket
+  std::uint64_t prefetch_ticket = 0;
+  // Lengths are drawn one iteration ahead: a prefetch copies the next batch at its own length.
+  const auto draw_length = [&]() -> double {
+    return plan.per_iteration_lengths ? plan.sampler->next() : plan.trace->metadata.sequence_length;
+  };
+  double next_seq = draw_length();
   for (int it = 0; it < spec.iterations; ++it) {
-    const double seq =
-        plan.per_iteration_lengths ? plan.sampler->next() : plan.trace->metadata.sequence_length;
-    if (plan.per_iteration_lengths) plan.compute_durations(seq);
+    const double seq = next_seq;
+    if (it + 1 < spec.iterations) next_seq = draw_length();
+    if (plan.per_iteration_lengths) {
+      plan.compute_durations(seq);
+      plan.resize_tensors(seq);
+    }
     const double input_bytes = plan.input_bytes.at(seq);
     if (loader) {  // the next input batch from the data-loader workers
       metrics_.feeder_state(plan.device, FeederState::kData, s4u::Engine::get_clock());
       loader->take_batch(thread);
       metrics_.feeder_state(plan.device, FeederState::kHost, s4u::Engine::get_clock());
     }
-    memory_.on_iteration_start(job, it);
-    // The input batch: a device buffer, then a host-to-device copy over the link. The thread
-    // blocks during the copy (a synchronous cudaMemcpy) and is woken when it completes.
-    if (input_bytes > 0) {
-      const TensorRequest input{(static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it),
-                                input_bytes, "input_batch"};
-      const AllocResult alloc = memory_.allocate(plan.device, input, s4u::Engine::get_clock());
-      if (!alloc.ok) {
-        const auto usage = memory_.usage(plan.device);
-        stop_out_of_memory(fmt::format(
-            "out of memory on {}: job {}, iteration {}, tensor {} needs {:.0f} bytes; reserved "
-            "{:.0f}, allocated {:.0f}, capacity {:.0f}",
-            device.name, spec.name, it, input.name, input.size_bytes, usage.reserved_bytes,
-            usage.allocated_bytes, device.memory_capacity_bytes));
-        return;
-      }
-      metrics_.memory_request(alloc.device_allocations == 0, input.size_bytes);
-      cpu_->compute(thread, alloc.device_allocations * device.malloc_latency_s);
-      cpu_->release_core(thread);
-      metrics_.feeder_state(plan.device, FeederState::kData, s4u::Engine::get_clock());
-      s4u::Comm::sendto(host, accelerator, static_cast<std::uint64_t>(input_bytes));
-      metrics_.feeder_state(plan.device, FeederState::kHost, s4u::Engine::get_clock());
-      cpu_->wake(thread);
-      cpu_->wait_for_core(thread);
+    const AllocResult planned = memory_.on_iteration_start(job, it);
+    if (planned.device_allocations > 0) {
+      const double time_s = planned.device_allocations * device.malloc_latency_s;
+      cpu_->compute(thread, time_s);
+      metrics_.device_allocations(planned.device_allocations, time_s);
+      metrics_.memory_stall(time_s);
     }
+    charge_device_frees(job, thread, planned.device_frees);
+    if (input_bytes > 0) {
+      metrics_.feeder_state(plan.device, FeederState::kData, s4u::Engine::get_clock());
+      if (prefetched) {
+        // Issued during the previous step on the copy engine: a hit if it is already there.
+        metrics_.prefetch_used(copier.done(prefetch_ticket));
+        const double start = s4u::Engine::get_clock();
+        copier.wait(thread, prefetch_ticket);
+        metrics_.copy_stall(s4u::Engine::get_clock() - start);
+        prefetched = false;
+      } else {
+        // The input batch: a device buffer, then a host-to-device copy over the link. The
+        // thread blocks during the copy (a synchronous cudaMemcpy) and is woken when it ends.
+        const TensorRequest input{input_batch_id(job, it), input_bytes, "input_batch", job};
+        if (!allocate(job, it, thread, input, "(iteration start)")) return;
+        const double start = s4u::Engine::get_clock();
+        cpu_->release_core(thread);
+        s4u::Comm::sendto(host, accelerator, static_cast<std::uint64_t>(input_bytes));
+        cpu_->wake(thread);
+        cpu_->wait_for_core(thread);
+        metrics_.copy_stall(s4u::Engine::get_clock() - start);
+      }
+      metrics_.feeder_state(plan.device, FeederState::kHost, s4u::Engine::get_clock());
+      // The policy may copy the next batch ahead, overlapping this step.
+      if (it + 1 < spec.iterations) {
+        const double next_bytes = plan.input_bytes.at(next_seq);
+        const TensorRequest next{input_batch_id(job, it + 1), next_bytes, "input_batch", job};
+        if (!memory_.plan_prefetch(job, it + 1, {next}).empty()) {
+          if (!allocate(job, it + 1, thread, next, "(prefetch)")) return;
+          prefetch_ticket = copier.enqueue(next_bytes);
+          prefetched = true;
+        }
+      }
+    }
+    for (const auto& t : plan.at_iteration_start)
+      if (!allocate(job, it, thread, t, "(iteration start)")) return;
     if (plan.replay.active) {
+      // Imported traces replay their measured host and device timings; their tensors, if any,
+      // are allocated at the iteration start and released at its end.
+      for (std::size_t i = 0; i < plan.allocate_before_op.size(); ++i)
+        for (const auto& t : plan.allocate_before_op[i])
+          if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
       replay_iteration(plan.replay, plan.kernel_duration_s, *cpu_, thread, engine);
+      for (const auto& ops : plan.release_after_op)
+        for (TensorId t : ops) release(job, thread, t);
     } else {
-      for (double kernel_s : plan.kernel_duration_s) {
+      for (std::size_t i = 0; i < plan.kernel_duration_s.size(); ++i) {
+        for (const auto& t : plan.allocate_before_op[i])
+          if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
         cpu_->compute(thread, plan.host_time_per_op_s);
-        engine.submit(kernel_s);
+        engine.submit(plan.kernel_duration_s[i]);
+        for (TensorId t : plan.release_after_op[i]) release(job, thread, t);
       }
       // The end of a training step reads the loss: the host waits for the device.
       engine.synchronize(thread, spec.sync_spin);
     }
-    if (input_bytes > 0) {
-      const TensorId input_id = (static_cast<TensorId>(job) << 32) | static_cast<TensorId>(it);
-      const ReleaseResult released =
-          memory_.release(plan.device, input_id, s4u::Engine::get_clock());
-      // cudaFree synchronizes the device; the stream is already idle here.
-      cpu_->compute(thread, released.device_frees * device.free_latency_s);
-    }
+    if (input_bytes > 0) release(job, thread, input_batch_id(job, it));
     metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size, seq);
     if (it + 1 == config_.run.warmup_iterations) on_job_warmed_up(job);
   }
   if (plan.replay.active) engine.synchronize(thread);  // the last step's device work
+  for (const auto& t : plan.persistent) release(job, thread, t.id);
   cpu_->release_core(thread);
   metrics_.feeder_state(plan.device, FeederState::kNoWork, s4u::Engine::get_clock());
   metrics_.job_finished(job, s4u::Engine::get_clock());

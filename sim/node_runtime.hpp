@@ -11,6 +11,7 @@
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/config.hpp"
 #include "sim/data_loader.hpp"
+#include "sim/copy_engine.hpp"
 #include "sim/device_engine.hpp"
 #include "sim/host_cpu.hpp"
 #include "sim/metrics.hpp"
@@ -37,11 +38,18 @@ class NodeRuntime {
   const std::optional<std::string>& out_of_memory() const { return out_of_memory_; }
   const NodeState& node() const { return node_; }
 
+  struct JobPlan;  // what a job does per iteration, computed once (node_runtime.cpp)
+
  private:
-  struct JobPlan;
   void dispatch(int job);
   void on_job_warmed_up(int job);
   void stop_out_of_memory(std::string message);
+  // Device memory on the dispatch thread, with its simulated cost. allocate() returns false
+  // after stopping the simulation when the tensor does not fit.
+  bool allocate(int job, int iteration, SimThread& thread, const TensorRequest& tensor,
+                const std::string& op);
+  void release(int job, SimThread& thread, TensorId tensor);
+  void charge_device_frees(int job, SimThread& thread, int frees);
 
   const Config& config_;
   const Platform& platform_;
@@ -51,6 +59,7 @@ class NodeRuntime {
   NodeState node_;
   std::unique_ptr<HostCpu> cpu_;
   std::vector<std::unique_ptr<DeviceEngine>> engines_;  // index = device index (null for the CPU)
+  std::vector<std::unique_ptr<CopyEngine>> copy_engines_;  // host-to-device, same indexing
   std::vector<JobPlan> plans_;
   std::vector<std::unique_ptr<DataLoader>> loaders_;  // per job; null without loader workers
   std::vector<double> window_start_energy_j_;

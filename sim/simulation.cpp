@@ -147,7 +147,9 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
     node_energy += energy;
     const auto usage = memory->usage(static_cast<DeviceId>(d));
     const Json mem{{"peak_allocated_bytes", usage.peak_allocated_bytes},
-                   {"peak_reserved_bytes", usage.peak_reserved_bytes}};
+                   {"peak_reserved_bytes", usage.peak_reserved_bytes},
+                   {"fragmentation_at_peak_bytes",
+                    usage.peak_reserved_bytes - usage.allocated_at_peak_reserved_bytes}};
     devices.push_back(device_report(config, static_cast<int>(d), metrics, window_s, energy, mem));
   }
   const double node_power = window_s > 0 ? node_energy / window_s : 0;
@@ -257,7 +259,20 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
       {"memory_reuse_bytes_pct", pct(metrics.memory_bytes_reused(), metrics.memory_bytes())},
       {"memory_reuse_whole_run_pct", pct(static_cast<double>(metrics.memory_requests_reused_all()),
                                          static_cast<double>(metrics.memory_requests_all()))},
-      {"allocation_requests", metrics.memory_requests()}};
+      {"memory_reuse_bytes_whole_run_pct",
+       pct(metrics.memory_bytes_reused_all(), metrics.memory_bytes_all())},
+      {"allocation_requests", metrics.memory_requests()},
+      {"device_allocations", metrics.device_memory_ops().allocations},
+      {"device_allocation_time_s", metrics.device_memory_ops().allocation_time_s},
+      {"device_frees", metrics.device_memory_ops().frees},
+      {"device_free_time_s", metrics.device_memory_ops().free_time_s},
+      {"device_allocations_whole_run", metrics.device_memory_ops_all().allocations},
+      {"device_frees_whole_run", metrics.device_memory_ops_all().frees},
+      {"stalled_on_memory_s", metrics.memory_stall_s()},
+      {"stalled_on_copies_s", metrics.copy_stall_s()},
+      {"prefetches_used", metrics.prefetches_used()},
+      {"prefetch_hit_rate_pct", pct(static_cast<double>(metrics.prefetch_hits()),
+                                    static_cast<double>(metrics.prefetches_used()))}};
 
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

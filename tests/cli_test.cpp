@@ -80,7 +80,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"missing_key.json", {"/devices/1/memory_capacity: missing required key"}},
         BadInput{"three_errors.json",
                  {"/devices/1/peak_flops: expected a positive quantity",
-                  "/policies/memory: unknown memory policy \"lru\"; valid: no-cache",
+                  "/policies/memory: unknown memory policy \"lru\"; valid: caching, no-cache, "
+                  "tensor-aware",
                   "/links/0/endpoints/1: unknown device \"gpu7\""}},
         BadInput{"malformed.json", {"malformed.json: malformed JSON at line "}},
         BadInput{"not_json.json", {"not_json.json: malformed JSON at line 1, column 1"}},

@@ -14,7 +14,8 @@ TEST(Registry, SchedulerNamesAreExactly) {
 }
 
 TEST(Registry, MemoryPolicyNamesAreExactly) {
-  EXPECT_EQ(MemoryRegistry::instance().names(), (std::vector<std::string>{"no-cache"}));
+  EXPECT_EQ(MemoryRegistry::instance().names(),
+            (std::vector<std::string>{"caching", "no-cache", "tensor-aware"}));
 }
 
 TEST(Registry, EveryPolicyHasADescriptionAndBuilds) {

@@ -23,7 +23,10 @@ class NoCacheAllocator final : public MemoryPolicy {
     usage.allocated_bytes += tensor.size_bytes;
     usage.reserved_bytes += tensor.size_bytes;
     usage.peak_allocated_bytes = std::max(usage.peak_allocated_bytes, usage.allocated_bytes);
-    usage.peak_reserved_bytes = std::max(usage.peak_reserved_bytes, usage.reserved_bytes);
+    if (usage.reserved_bytes > usage.peak_reserved_bytes) {
+      usage.peak_reserved_bytes = usage.reserved_bytes;
+      usage.allocated_at_peak_reserved_bytes = usage.allocated_bytes;
+    }
     return {.ok = true, .device_allocations = 1, .device_frees = 0};
   }
 
@@ -36,9 +39,13 @@ class NoCacheAllocator final : public MemoryPolicy {
     return {.device_frees = 1};
   }
 
-  void on_iteration_start(JobId, int) override {}
+  AllocResult on_iteration_start(JobId, int) override { return {.ok = true}; }
 
-  DeviceMemoryUsage usage(DeviceId device) const override { return usage_.at(device); }
+  DeviceMemoryUsage usage(DeviceId device) const override {
+    auto u = usage_.at(device);
+    u.largest_free_block_bytes = capacity_.at(device) - u.reserved_bytes;  // no addresses here
+    return u;
+  }
 
  private:
   std::vector<double> capacity_;
