@@ -53,11 +53,12 @@ fuzz: deps
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 	@cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAISIM_FUZZ=ON \
 	  -DAISIM_BUILD_TESTS=OFF -DAISIM_BUILD_BENCHMARKS=OFF >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target quantity_fuzzer config_fuzzer trace_fuzzer > build-fuzz/build.log 2>&1 || { cat build-fuzz/build.log; exit 1; }
-	@for t in quantity config trace; do \
+	@cmake --build build-fuzz -j $(JOBS) --target quantity_fuzzer config_fuzzer trace_fuzzer import_fuzzer > build-fuzz/build.log 2>&1 || { cat build-fuzz/build.log; exit 1; }
+	@for t in quantity config trace import; do \
 	  mkdir -p build-fuzz/corpus/$$t build-fuzz/findings/$$t; \
 	  case $$t in config) cp configs/*.json tests/data/minimal.json build-fuzz/corpus/$$t/ ;; \
 	              trace) cp tests/data/chain_trace.json build-fuzz/corpus/$$t/ ;; \
+	              import) cp /dev/null build-fuzz/corpus/$$t/empty; cp tests/data/bad/import/* build-fuzz/corpus/$$t/ 2>/dev/null; true ;; \
 	              quantity) printf '312 TFLOPS' > build-fuzz/corpus/$$t/a; printf '2039 GB/s' > build-fuzz/corpus/$$t/b ;; esac; \
 	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
 	  build-fuzz/fuzz/$${t}_fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=build-fuzz/findings/$$t/ \

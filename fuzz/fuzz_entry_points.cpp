@@ -1,11 +1,16 @@
 #include "fuzz/fuzz_entry_points.hpp"
 
+#include <fstream>
+#include <string>
 #include <string_view>
+
+#include <unistd.h>
 
 #include "models/errors.hpp"
 #include "models/json_reader.hpp"
 #include "models/quantity.hpp"
 #include "sim/config.hpp"
+#include "workloads/importers.hpp"
 #include "workloads/op_graph.hpp"
 #include "workloads/trace_io.hpp"
 
@@ -46,6 +51,19 @@ void trace_one(const std::uint8_t* data, std::size_t size) {
     (void)graph.liveness();
     (void)graph.critical_path([](size_t) { return 1.0; });
     (void)trace_to_json(trace);
+  } catch (const TraceError&) {
+  }
+}
+
+void import_one(const std::uint8_t* data, std::size_t size) {
+  // The importers read files (they stream gzip and JSON from disk): one file per process.
+  static const std::string path = "/tmp/aisim_import_fuzz_" + std::to_string(::getpid()) + ".json";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  }
+  try {
+    (void)import_trace(path, std::nullopt, ImportOptions{});
   } catch (const TraceError&) {
   }
 }

@@ -12,5 +12,7 @@ namespace aisim::fuzz {
 void quantity_one(const std::uint8_t* data, std::size_t size);
 void config_one(const std::uint8_t* data, std::size_t size);
 void trace_one(const std::uint8_t* data, std::size_t size);
+// A recorded trace (Kineto, PyTorch ET, Chakra, detected from the content) through the importers.
+void import_one(const std::uint8_t* data, std::size_t size);
 
 }  // namespace aisim::fuzz

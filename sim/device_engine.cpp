@@ -28,6 +28,7 @@ void DeviceEngine::set_depth() {
 }
 
 void DeviceEngine::submit(double duration_s) {
+  ++submitted_;
   queue_.push_back(duration_s);
   backlog_s_ += duration_s;
   set_depth();
@@ -77,6 +78,7 @@ void DeviceEngine::run() {
     backlog_s_ = queue_.empty() ? 0 : backlog_s_ - duration;  // no drift when drained
     set_depth();
     const double end = s4u::Engine::get_clock();
+    ++completed_;
     metrics_.kernel_ran(id_, start, end);
     metrics_.kernel_ended(id_, end);
     if (!slot_waiters_.empty()) {  // a launch queue slot is free: the first blocked launch goes on

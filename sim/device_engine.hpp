@@ -5,6 +5,7 @@
 // cudaDeviceScheduleBlockingSync) or spinning (polling on its core, cudaDeviceScheduleSpin).
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
@@ -20,6 +21,10 @@ class DeviceEngine {
  public:
   DeviceEngine(DeviceId id, simgrid::s4u::Host* host, NodeState& node, MetricsCollector& metrics,
                HostCpu& cpu, int launch_queue_depth = 1 << 30);
+
+  // Kernels submitted and completed since the start (for invariant checks and reports).
+  std::uint64_t submitted_kernels() const { return submitted_; }
+  std::uint64_t completed_kernels() const { return completed_; }
 
   // Creates the engine's actor (a daemon: the simulation ends when the jobs do).
   void start();
@@ -43,6 +48,7 @@ class DeviceEngine {
   MetricsCollector& metrics_;
   HostCpu& cpu_;
   std::deque<double> queue_;
+  std::uint64_t submitted_ = 0, completed_ = 0;
   double backlog_s_ = 0;  // queued durations + the running kernel's
   bool busy_ = false;
   bool idle_waiting_ = false;  // the actor sleeps on work_ until a submit

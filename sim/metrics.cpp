@@ -41,7 +41,11 @@ LatencySummary summarize_latencies(std::vector<double> samples_s) {
 }
 
 MetricsCollector::MetricsCollector(int devices, int cores, double util_window_s, int jobs)
-    : devices_(devices, BusyTracker(util_window_s)), cores_(cores), jobs_(jobs), idle_(devices) {}
+    : devices_(devices, BusyTracker(util_window_s)),
+      last_kernel_end_s_(devices, 0.0),
+      cores_(cores),
+      jobs_(jobs),
+      idle_(devices) {}
 
 void IdleSplit::advance(double now_s, double window_start_s) {
   const double from = std::max(since_s_, window_start_s);
@@ -108,6 +112,7 @@ void MetricsCollector::thread_switched_in(int thread, double runnable_s, double 
 }
 
 void MetricsCollector::iteration_done(int job, double now_s, int samples, double sequence_length) {
+  observe_time(now_s);
   auto& j = jobs_[job];
   ++j.iterations_done;
   j.iteration_end_s.push_back(now_s);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/invariants.hpp"
+
 namespace aisim {
 
 // Busy time of one resource over the whole run and over the measured window, plus a time series
@@ -98,8 +100,24 @@ class MetricsCollector {
     return window_started() ? window_start_s_ : std::numeric_limits<double>::infinity();
   }
 
+  // A kernel occupied `device` from start_s to end_s (reported when it ends). One stream per
+  // device: kernels do not overlap, time moves forward, busy time stays within elapsed time.
   void kernel_ran(int device, double start_s, double end_s) {
+    observe_time(end_s);
+    check_invariant(start_s >= last_kernel_end_s_[device] && end_s >= start_s,
+                    "device %d: kernel [%.12g, %.12g] overlaps the previous one ending at %.12g",
+                    device, start_s, end_s, last_kernel_end_s_[device]);
+    last_kernel_end_s_[device] = end_s;
     devices_[device].add(start_s, end_s, clip_s());
+    check_invariant(devices_[device].total_s() <= end_s * (1 + 1e-12),
+                    "device %d: busy %.12g s exceeds the elapsed %.12g s", device,
+                    devices_[device].total_s(), end_s);
+  }
+  // Every event is reported at the current simulated time: it never goes backwards.
+  void observe_time(double now_s) {
+    check_invariant(now_s >= last_event_s_, "time went backwards: %.12g after %.12g", now_s,
+                    last_event_s_);
+    last_event_s_ = now_s;
   }
   void core_busy(int core, double start_s, double end_s) {
     cores_[core].add(start_s, end_s, clip_s());
@@ -173,6 +191,8 @@ class MetricsCollector {
 
  private:
   std::vector<BusyTracker> devices_;
+  std::vector<double> last_kernel_end_s_;
+  double last_event_s_ = 0;
   std::vector<BusyTracker> cores_;
   std::vector<JobMetrics> jobs_;
   int jobs_warmed_up_ = 0;

@@ -10,6 +10,7 @@
 
 #include "models/roofline_cost_model.hpp"
 #include "sim/background_load.hpp"
+#include "sim/invariants.hpp"
 #include "sim/measured_replay.hpp"
 
 namespace aisim {
@@ -237,6 +238,7 @@ bool NodeRuntime::allocate(int job, int iteration, SimThread& thread, const Tens
     return false;
   }
   metrics_.memory_request(alloc.device_allocations == 0, tensor.size_bytes);
+  if constexpr (kCheckInvariants) live_bytes_[job][tensor.id] = tensor.size_bytes;
   if (alloc.device_allocations > 0) {
     const double time_s = alloc.device_allocations * device.malloc_latency_s;
     cpu_->compute(thread, time_s);
@@ -247,6 +249,9 @@ bool NodeRuntime::allocate(int job, int iteration, SimThread& thread, const Tens
 }
 
 void NodeRuntime::release(int job, SimThread& thread, TensorId tensor) {
+  if constexpr (kCheckInvariants)
+    check_invariant(live_bytes_[job].erase(tensor) == 1, "job %d releases tensor %llu, which it does not hold",
+                    job, static_cast<unsigned long long>(tensor));
   const ReleaseResult r = memory_.release(plans_[job].device, tensor, s4u::Engine::get_clock());
   charge_device_frees(job, thread, r.device_frees);
 }
@@ -353,6 +358,10 @@ void NodeRuntime::dispatch(int job) {
       }
       // The end of a training step reads the loss: the host waits for the device.
       engine.synchronize(thread, spec.sync_spin);
+      check_invariant(engine.completed_kernels() == engine.submitted_kernels(),
+                      "device %s: %llu kernels submitted, %llu completed after a step's sync",
+                      device.name.c_str(), static_cast<unsigned long long>(engine.submitted_kernels()),
+                      static_cast<unsigned long long>(engine.completed_kernels()));
     }
     if (input_bytes > 0) release(job, thread, input_batch_id(job, it));
     metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size, seq);
@@ -360,6 +369,9 @@ void NodeRuntime::dispatch(int job) {
   }
   if (plan.replay.active) engine.synchronize(thread);  // the last step's device work
   for (const auto& t : plan.persistent) release(job, thread, t.id);
+  if constexpr (kCheckInvariants)
+    check_invariant(live_bytes_[job].empty(), "job %s ends holding %zu device allocations",
+                    spec.name.c_str(), live_bytes_[job].size());
   cpu_->release_core(thread);
   metrics_.feeder_state(plan.device, FeederState::kNoWork, s4u::Engine::get_clock());
   metrics_.job_finished(job, s4u::Engine::get_clock());

@@ -2,6 +2,7 @@
 // dispatch thread per job, and runs the jobs' iterations on them (DESIGN.md section 3).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,8 @@ class NodeRuntime {
   std::vector<std::unique_ptr<DataLoader>> loaders_;  // per job; null without loader workers
   std::vector<double> window_start_energy_j_;
   std::optional<std::string> out_of_memory_;
+  // Invariant checks only: each job's live device allocations (tensor -> bytes).
+  std::map<int, std::map<TensorId, double>> live_bytes_;
 };
 
 }  // namespace aisim

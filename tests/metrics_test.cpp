@@ -63,5 +63,15 @@ TEST(MetricsCollector, MemoryReuseCountsOnlyTheWindow) {
   EXPECT_EQ(m.memory_requests_all(), 3u);
 }
 
+// The simulated invariants (sim/invariants.hpp) abort on a violation where they are compiled in
+// (Debug and sanitizer builds; AISIM_INVARIANTS=ON).
+TEST(Invariants, OverlappingKernelsAndTimeGoingBackwardsAbort) {
+  if (!kCheckInvariants) GTEST_SKIP() << "invariants are compiled out of this build (Release)";
+  MetricsCollector m(1, 1, 0.1, 1);
+  m.kernel_ran(0, 0.0, 2.0);
+  EXPECT_DEATH(m.kernel_ran(0, 1.0, 3.0), "invariant violated: device 0: kernel");
+  EXPECT_DEATH(m.iteration_done(0, 1.0, 1), "invariant violated: time went backwards");
+}
+
 }  // namespace
 }  // namespace aisim
