@@ -26,7 +26,7 @@ class FifoScheduler final : public SchedulerPolicy {
 };
 
 const PolicyRegistration<SchedulerPolicy> kRegistration(
-    "fifo", "run queues in arrival order, no time slices, no preemption (placeholder until cfs)",
+    "fifo", "run queues in arrival order, no time slices, no preemption (the simplest baseline; cfs models Linux)",
     [] { return std::make_unique<FifoScheduler>(); });
 
 }  // namespace
