@@ -17,6 +17,7 @@
 #include "sim/host_cpu.hpp"
 #include "sim/metrics.hpp"
 #include "sim/platform.hpp"
+#include "sim/simulation.hpp"
 
 namespace {
 
@@ -70,8 +71,7 @@ int main(int argc, char** argv) {
     "jobs": [{"model": "resnet50", "batch_size": 1, "dataset_size": 1, "iterations": 2, "device": "gpu"}],
     "policies": {"scheduler": "fifo", "memory": "no-cache"}})");
   const Config config = config_from_json(document, "bench");
-  std::vector<std::string> args{"aisim_bench", "--cfg=contexts/factory:raw", "--cfg=cpu/optim:Full",
-                                "--cfg=network/model:CM02", "--log=root.thres:warning"};
+  std::vector<std::string> args = simgrid_engine_args();
   std::vector<char*> sg_argv;
   for (auto& a : args) sg_argv.push_back(a.data());
   int sg_argc = static_cast<int>(sg_argv.size());

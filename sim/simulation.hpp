@@ -22,6 +22,11 @@ struct SimulationOptions {
   std::vector<std::string> simgrid_cfg;  // extra "--cfg=..." settings passed to SimGrid
 };
 
+// SimGrid's command-line settings for aisim's engine (program name first): CM02 without TCP
+// corrections, timing precision, context factory, quiet logs. Shared by run_simulation, tests
+// that build an engine of their own, and bench/.
+std::vector<std::string> simgrid_engine_args();
+
 // Runs the whole config on one SimGrid engine and returns report.json's content. Throws
 // OutOfMemoryError if a job ran out of device memory.
 Json run_simulation(const Config& config, const std::vector<Trace>& traces,

@@ -2,6 +2,8 @@
 // jobs), each TEST in its own process (one SimGrid engine per process).
 #include <gtest/gtest.h>
 
+#include "sim/simulation.hpp"
+
 #include <algorithm>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
@@ -30,8 +32,7 @@ struct SimResult {
 
 SimResult simulate(int cores, const std::string& policy, const std::vector<BackgroundSpec>& threads,
                    double stop_s, double window_start_s = 0) {
-  std::vector<std::string> args{"test", "--cfg=surf/precision:1e-12", "--cfg=cpu/optim:Full",
-                                "--log=root.thres:warning"};
+  std::vector<std::string> args = simgrid_engine_args();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
