@@ -45,7 +45,8 @@ bench: build
 # traces, the 1,000-iteration run: minutes each under ASan) run in the unsanitized pass only; the
 # importers' and parsers' code runs here on the small files and fuzz inputs.
 test-sanitize: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAISIM_SANITIZE=ON -DAISIM_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O1 -g1' \
+	  -DAISIM_SANITIZE=ON -DAISIM_BUILD_BENCHMARKS=OFF >/dev/null
 	@cmake --build build-asan -j $(JOBS) > build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE 'replay|slow'

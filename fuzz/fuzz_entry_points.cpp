@@ -1,10 +1,10 @@
 #include "fuzz/fuzz_entry_points.hpp"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <string>
 #include <string_view>
-
-#include <unistd.h>
 
 #include "models/errors.hpp"
 #include "models/json_reader.hpp"
@@ -29,7 +29,8 @@ Json parse_or_null(const std::uint8_t* data, std::size_t size) {
 }  // namespace
 
 void quantity_one(const std::uint8_t* data, std::size_t size) {
-  if (const auto q = parse_quantity(as_text(data, size))) (void)format_quantity(q->value, q->dimension);
+  if (const auto q = parse_quantity(as_text(data, size)))
+    (void)format_quantity(q->value, q->dimension);
 }
 
 void config_one(const std::uint8_t* data, std::size_t size) {

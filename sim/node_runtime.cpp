@@ -131,9 +131,9 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
   for (size_t i = 0; i < config.devices.size(); ++i) {
     engines_.push_back(static_cast<int>(i) == host
                            ? nullptr
-                           : std::make_unique<DeviceEngine>(static_cast<DeviceId>(i),
-                                                            platform.hosts[i], node_, metrics_,
-                                                            *cpu_, config.devices[i].launch_queue_depth));
+                           : std::make_unique<DeviceEngine>(
+                                 static_cast<DeviceId>(i), platform.hosts[i], node_, metrics_,
+                                 *cpu_, config.devices[i].launch_queue_depth));
     copy_engines_.push_back(
         static_cast<int>(i) == host
             ? nullptr
@@ -250,8 +250,9 @@ bool NodeRuntime::allocate(int job, int iteration, SimThread& thread, const Tens
 
 void NodeRuntime::release(int job, SimThread& thread, TensorId tensor) {
   if constexpr (kCheckInvariants)
-    check_invariant(live_bytes_[job].erase(tensor) == 1, "job %d releases tensor %llu, which it does not hold",
-                    job, static_cast<unsigned long long>(tensor));
+    check_invariant(live_bytes_[job].erase(tensor) == 1,
+                    "job %d releases tensor %llu, which it does not hold", job,
+                    static_cast<unsigned long long>(tensor));
   const ReleaseResult r = memory_.release(plans_[job].device, tensor, s4u::Engine::get_clock());
   charge_device_frees(job, thread, r.device_frees);
 }
@@ -360,7 +361,8 @@ void NodeRuntime::dispatch(int job) {
       engine.synchronize(thread, spec.sync_spin);
       check_invariant(engine.completed_kernels() == engine.submitted_kernels(),
                       "device %s: %llu kernels submitted, %llu completed after a step's sync",
-                      device.name.c_str(), static_cast<unsigned long long>(engine.submitted_kernels()),
+                      device.name.c_str(),
+                      static_cast<unsigned long long>(engine.submitted_kernels()),
                       static_cast<unsigned long long>(engine.completed_kernels()));
     }
     if (input_bytes > 0) release(job, thread, input_batch_id(job, it));

@@ -45,11 +45,10 @@ std::vector<Trace> load_workloads(const Config& config) {
     options.step = job.import_step;
     options.batch_size = job.batch_size > 0 ? job.batch_size : 1;
     options.launch_queue_depth = config.devices[config.device_index(job.device)].launch_queue_depth;
-    Trace trace = import_trace(job.trace_path,
-                               job.import_format.empty()
-                                   ? std::nullopt
-                                   : trace_format_from_string(job.import_format),
-                               options);
+    Trace trace = import_trace(
+        job.trace_path,
+        job.import_format.empty() ? std::nullopt : trace_format_from_string(job.import_format),
+        options);
     if (job.batch_size != 0 && job.batch_size != trace.metadata.batch_size)
       sink.add("/jobs/" + std::to_string(j) + "/batch_size",
                "expected the batch size of trace " + job.trace_path + " (" +
@@ -175,11 +174,10 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
     // Host side, as the profiler's ProfilerStep# spans measure a step: from the window start to
     // the end of the last iteration on the dispatch thread (a replayed trace's device work may
     // still be queued then), per profiler step.
-    const double host_per_step =
-        measured > 0 && !m.iteration_end_s.empty()
-            ? (m.iteration_end_s.back() - m.window_start_s) /
-                  (measured * traces[j].metadata.steps_per_iteration)
-            : 0;
+    const double host_per_step = measured > 0 && !m.iteration_end_s.empty()
+                                     ? (m.iteration_end_s.back() - m.window_start_s) /
+                                           (measured * traces[j].metadata.steps_per_iteration)
+                                     : 0;
     const int batch = traces[j].metadata.batch_size;
     const auto iterations_per_epoch =
         static_cast<std::int64_t>((spec.dataset_size + batch - 1) / batch);

@@ -140,8 +140,8 @@ TEST(Config, ExtendsAppliesAMergePatchToTheBase) {
   EXPECT_EQ(c.jobs[0].model, "bert-base");
   EXPECT_EQ(c.jobs[0].sequence.kind, SequenceLengthSpec::Kind::kUniform);
   EXPECT_EQ(c.jobs[0].sequence.multiple_of, 8);
-  EXPECT_EQ(c.links.size(), 3u);             // untouched keys come from the base
-  EXPECT_EQ(c.policies.memory, "caching");    // objects merge key by key
+  EXPECT_EQ(c.links.size(), 3u);            // untouched keys come from the base
+  EXPECT_EQ(c.policies.memory, "caching");  // objects merge key by key
 }
 
 TEST(Config, SequenceLengthIsChecked) {

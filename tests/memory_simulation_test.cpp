@@ -97,15 +97,16 @@ TEST(MemorySimulation, OutOfMemoryNamesJobOpTensorAndSizes) {
 Json bert_with_lengths(const std::string& policy, const Json& lengths) {
   std::ifstream in(kData + "/minimal.json");
   Json doc = Json::parse(in);
-  doc["jobs"][0] = {{"model", "bert-base"}, {"batch_size", 8},      {"precision", "amp"},
-                    {"dataset_size", 800},  {"iterations", 10},     {"device", "gpu0"},
+  doc["jobs"][0] = {{"model", "bert-base"},      {"batch_size", 8},  {"precision", "amp"},
+                    {"dataset_size", 800},       {"iterations", 10}, {"device", "gpu0"},
                     {"sequence_length", lengths}};
   doc["policies"]["memory"] = policy;
   const Config config = config_from_json(doc, kData + "/minimal.json");
   return run_simulation(config, load_workloads(config));
 }
 
-const Json kVaryingLengths = {{"distribution", "uniform"}, {"min", 32}, {"max", 256}, {"multiple_of", 8}};
+const Json kVaryingLengths = {
+    {"distribution", "uniform"}, {"min", 32}, {"max", 256}, {"multiple_of", 8}};
 
 TEST(VariableShapes, CachingAtAFixedLengthAllocatesNothingAfterWarmUp) {
   const Json r = bert_with_lengths("caching", 128);

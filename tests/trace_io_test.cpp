@@ -54,5 +54,23 @@ TEST(TraceIo, RejectsOtherVersionsAndDuplicates) {
   }
 }
 
+TEST(TraceIo, EdgeTransferBytesAndSamplesPerEpochRoundTrip) {
+  Json t = trace_to_json(load_trace_file(kData + "/chain_trace.json"));
+  t["metadata"]["samples_per_epoch"] = 1281167;
+  t["ops"][2]["transfer_bytes"] = {{"1", "3 MB"}};
+  const Trace back = trace_from_json(trace_to_json(trace_from_json(t, "x.json")), "y.json");
+  EXPECT_EQ(back.metadata.samples_per_epoch, 1281167);
+  ASSERT_EQ(back.ops[2].transfer_bytes.size(), 1u);
+  EXPECT_DOUBLE_EQ(back.ops[2].transfer_bytes.at(1), 3e6);
+  t["ops"][2]["transfer_bytes"] = {{"0", "3 MB"}};  // op 0 is not a dependency of op 2
+  try {
+    trace_from_json(t, "z.json");
+    FAIL() << "expected a TraceError";
+  } catch (const TraceError& e) {
+    ASSERT_EQ(e.diagnostics().size(), 1u);
+    EXPECT_EQ(e.diagnostics()[0].pointer, "/ops/2/transfer_bytes/0");
+  }
+}
+
 }  // namespace
 }  // namespace aisim

@@ -71,9 +71,12 @@ struct Op {
   SeqPoly bytes_read;                      // from device memory, whole batch
   SeqPoly bytes_written;                   // to device memory, whole batch
   Precision precision = Precision::kFp32;  // the format the op computes in
-  std::vector<OpId> deps;          // ops that must finish first
-  std::vector<TensorId> inputs;    // tensors it reads
-  std::vector<TensorId> outputs;   // tensors it produces
+  std::vector<OpId> deps;                  // ops that must finish first
+  // Bytes that cross from a dependency to this op when the two run on different devices (edge
+  // costs of scheduling DAGs, e.g. for HEFT); keyed by the dependency's id.
+  std::map<OpId, double> transfer_bytes;
+  std::vector<TensorId> inputs;   // tensors it reads
+  std::vector<TensorId> outputs;  // tensors it produces
 
   // Measured timings, from imported traces (all optional; docs/trace-format.md).
   // Device time per device kind ("gpu", "npu", ...): overrides the cost model on that kind.
@@ -99,6 +102,7 @@ struct TraceMetadata {
   // Profiler steps one iteration spans: an imported profiling window may hold several steps
   // replayed back to back (step time = iteration time / steps_per_iteration).
   int steps_per_iteration = 1;
+  std::int64_t samples_per_epoch = 0;  // the dataset's size, when the trace records it; 0 = unknown
 };
 
 struct Trace {

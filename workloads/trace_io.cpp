@@ -1,13 +1,15 @@
 #include "workloads/trace_io.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "workloads/op_graph.hpp"
 #include "models/device_spec.hpp"
+#include "workloads/op_graph.hpp"
 
 namespace aisim {
 namespace {
@@ -82,6 +84,8 @@ TraceMetadata read_metadata(JsonObjectReader& r) {
   m.precision = r.string_or("precision", "fp32");
   m.sequence_length = static_cast<int>(r.integer_or("sequence_length", 0, 0, 1 << 20));
   m.steps_per_iteration = static_cast<int>(r.integer_or("steps_per_iteration", 1, 1, kMaxCount));
+  m.samples_per_epoch =
+      r.integer_or("samples_per_epoch", 0, 0, std::numeric_limits<std::int64_t>::max() / 2);
   r.finish();
   return m;
 }
@@ -300,6 +304,23 @@ Trace trace_from_json(const Json& document, const std::string& file) {
         }
       }
       read_measured(r, op, sink);
+      if (const Json* edges = r.object("transfer_bytes", Presence::kOptional)) {
+        for (const auto& [key, value] : edges->items()) {
+          const std::string at = json_pointer_child(r.child("transfer_bytes"), key);
+          OpId dep = 0;
+          const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), dep);
+          std::string expected;
+          const auto bytes =
+              quantity_from_json(value, Dimension::kBytes, Sign::kNonNegative, &expected);
+          if (ec != std::errc() || end != key.data() + key.size() ||
+              std::find(op.deps.begin(), op.deps.end(), dep) == op.deps.end())
+            sink.add(at, "expected the id of one of this op's deps, got \"" + key + "\"");
+          else if (!bytes)
+            sink.add(at, expected + ", got " + value.dump());
+          else
+            op.transfer_bytes[dep] = *bytes;
+        }
+      }
       r.finish();
       if (id && !seen.insert(op.id).second)
         sink.add(at + "/id", "duplicate op id " + std::to_string(op.id));
@@ -338,6 +359,11 @@ Json op_to_json(const Op& op) {
   if (!op.duration_us.empty()) j["duration_us"] = op.duration_us;
   if (op.host_us) j["host_us"] = *op.host_us;
   if (op.host_sync) j["host_sync"] = true;
+  if (!op.transfer_bytes.empty()) {
+    Json edges = Json::object();
+    for (const auto& [dep, bytes] : op.transfer_bytes) edges[std::to_string(dep)] = bytes;
+    j["transfer_bytes"] = edges;
+  }
   return j;
 }
 }  // namespace
@@ -375,7 +401,8 @@ Json trace_to_json(const Trace& trace) {
                 {"parameter_bytes", m.parameter_bytes},
                 {"precision", m.precision},
                 {"sequence_length", m.sequence_length},
-                {"steps_per_iteration", m.steps_per_iteration}}},
+                {"steps_per_iteration", m.steps_per_iteration},
+                {"samples_per_epoch", m.samples_per_epoch}}},
               {"tensors", std::move(tensors)},
               {"ops", std::move(ops)}};
 }
