@@ -30,13 +30,13 @@ json.dump(t, open(f"{tmp}/gpt2_x10.json", "w"))
 PY
 root=$(cd "$(dirname "$0")/.." && pwd)
 cat > "$tmp/big_trace.json" <<JSON
-{"extends": "$root/configs/a100_tpu.json",
+{"extends": "$root/configs/nodes/paper_node.json",
  "jobs": [{"name": "gpt2x10", "trace": "$tmp/gpt2_x10.json", "dataset_size": 80, "iterations": 3, "device": "a100"}],
  "policies": {"scheduler": "cfs", "memory": "caching"}, "run": {"warmup_iterations": 1}}
 JSON
 for n in 10 1000; do
   cat > "$tmp/iter_$n.json" <<JSON
-{"extends": "$root/configs/a100_tpu.json",
+{"extends": "$root/configs/nodes/paper_node.json",
  "jobs": [{"name": "resnet50", "model": "resnet50", "batch_size": 256, "precision": "tf32", "dataset_size": 1281167, "iterations": $n, "device": "a100"}],
  "policies": {"scheduler": "cfs", "memory": "caching"}}
 JSON

@@ -257,6 +257,10 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
     d.nice = static_cast<int>(l.integer_or("nice", 0, -20, 19));
     l.finish();
   }
+  if (const Json* cotenant = r.any("cotenant")) {
+    if (cotenant->is_boolean()) j.cotenant = cotenant->get<bool>();
+    else sink.add(r.child("cotenant"), "expected true or false, got " + cotenant->dump());
+  }
   r.finish();
   return j;
 }
@@ -291,6 +295,33 @@ void check_policy(const std::string& name, const std::vector<std::string>& valid
                   const std::string& at, const char* what, DiagnosticSink& sink) {
   if (std::find(valid.begin(), valid.end(), name) == valid.end())
     sink.add(at, std::string("unknown ") + what + " \"" + name + "\"; valid: " + list(valid));
+}
+
+bool is_point_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_';
+  });
+}
+
+// {"scheduler": ..., "memory": ...} of "policies" or of one policy set; `also` lists keys the
+// caller reads itself.
+PolicySpec read_policies(const Json& value, const std::string& at, DiagnosticSink& sink,
+                         std::initializer_list<std::string_view> also = {}) {
+  PolicySpec p;
+  JsonObjectReader r(value, at, sink);
+  if (!r.is_object()) return p;
+  for (const auto key : also) r.has(key);
+  if (const auto s = r.string("scheduler", Presence::kRequired)) {
+    p.scheduler = *s;
+    check_policy(*s, SchedulerRegistry::instance().names(), r.child("scheduler"), "scheduler",
+                 sink);
+  }
+  if (const auto m = r.string("memory", Presence::kRequired)) {
+    p.memory = *m;
+    check_policy(*m, MemoryRegistry::instance().names(), r.child("memory"), "memory policy", sink);
+  }
+  r.finish();
+  return p;
 }
 
 // Checks rules that span sections. A rule whose inputs are already reported as invalid is skipped,
@@ -328,6 +359,23 @@ void check_cross_references(const Config& c, DiagnosticSink& sink, bool devices_
       sink.add(at + "/endpoints",
                "a link must join two different devices, got \"" + l.endpoint_a + "\" twice");
   }
+
+  // Job names name the report's rows and, with run.job_sets "each", the simulations' points
+  // (output directories, --job), so they must be unique and plain.
+  std::set<std::string> job_names;
+  for (size_t i = 0; i < c.jobs.size(); ++i) {
+    const auto& j = c.jobs[i];
+    const std::string at = "/jobs/" + std::to_string(i);
+    if (!job_names.insert(j.name).second)
+      sink.add(at + "/name", "duplicate job name \"" + j.name + "\"");
+    else if (!is_point_name(j.name))
+      sink.add(at + "/name",
+               "expected a name of letters, digits, '-' and '_', got \"" + j.name + "\"");
+  }
+  if (!c.jobs.empty() &&
+      std::all_of(c.jobs.begin(), c.jobs.end(), [](const JobSpec& j) { return j.cotenant; }))
+    sink.add("/jobs", "expected at least one job that is not a co-tenant (co-tenants run beside "
+                      "the measured jobs and stop when they end)");
 
   for (size_t i = 0; i < c.jobs.size(); ++i) {
     const auto& j = c.jobs[i];
@@ -452,6 +500,10 @@ Config config_from_json(const Json& document, const std::string& path) {
                              .value_or(has_warmup ? 0 : 1));
     c.run.output_dir = r.string_or("output_dir", "out");
     c.run.util_window_s = r.quantity_or("util_window", Dimension::kTime, 0.1);
+    const std::string job_sets = r.string_or("job_sets", "each");
+    if (job_sets != "each" && job_sets != "all")
+      sink.add(r.child("job_sets"), "unknown job_sets \"" + job_sets + "\"; valid: each, all");
+    c.run.job_sets_each = job_sets != "all";
     r.finish();
   } else {
     c.run.output_dir = "out";
@@ -466,20 +518,34 @@ Config config_from_json(const Json& document, const std::string& path) {
       c.background_load.push_back(
           read_background((*background)[i], json_pointer_child("/background_load", i), sink, i));
   }
-  if (const Json* policies = top.object("policies", Presence::kRequired)) {
-    JsonObjectReader r(*policies, "/policies", sink);
-    if (const auto s = r.string("scheduler", Presence::kRequired)) {
-      c.policies.scheduler = *s;
-      check_policy(*s, SchedulerRegistry::instance().names(), "/policies/scheduler", "scheduler",
-                   sink);
+  // Either one pair of policies, or named policy sets to compare (the first is the baseline).
+  const bool has_sets = top.has("policy_sets");
+  if (has_sets && top.has("policies"))
+    sink.add("/policy_sets", "expected either \"policies\" or \"policy_sets\", not both");
+  if (!has_sets) {
+    if (const Json* policies = top.object("policies", Presence::kRequired)) {
+      const PolicySpec p = read_policies(*policies, "/policies", sink);
+      c.policy_sets.push_back({p.scheduler + "+" + p.memory, p});
     }
-    if (const auto m = r.string("memory", Presence::kRequired)) {
-      c.policies.memory = *m;
-      check_policy(*m, MemoryRegistry::instance().names(), "/policies/memory", "memory policy",
-                   sink);
+  } else if (const Json* sets = top.array("policy_sets", Presence::kRequired)) {
+    if (sets->empty()) sink.add("/policy_sets", "expected at least one policy set, got []");
+    for (size_t i = 0; i < sets->size(); ++i) {
+      const std::string at = json_pointer_child("/policy_sets", i);
+      JsonObjectReader r((*sets)[i], at, sink);
+      if (!r.is_object()) continue;
+      PolicySet set;
+      set.name = r.string("name", Presence::kRequired).value_or("");
+      if (r.has("name") && !is_point_name(set.name))
+        sink.add(r.child("name"), "expected a name of letters, digits, '-' and '_', got \"" +
+                                      set.name + "\"");
+      for (const auto& other : c.policy_sets)
+        if (!set.name.empty() && other.name == set.name)
+          sink.add(r.child("name"), "duplicate policy set name \"" + set.name + "\"");
+      set.policies = read_policies((*sets)[i], at, sink, {"name"});
+      c.policy_sets.push_back(set);
     }
-    r.finish();
   }
+  if (!c.policy_sets.empty()) c.policies = c.policy_sets.front().policies;
   top.any("$schema");
   top.any("description");
   top.finish();
@@ -526,13 +592,67 @@ Json resolve_extends(Json document, const std::string& path, int depth) {
   return merged;
 }
 
+// Sets one dotted key in the document. Missing object members are created (so that run.seed
+// works in a config without "run"); arrays are indexed, never grown.
+void apply_override(Json& document, const ConfigOverride& o, DiagnosticSink& sink) {
+  const std::string origin = "--set " + o.key;
+  Json* node = &document;
+  std::string pointer;
+  size_t begin = 0;
+  while (true) {
+    const size_t dot = o.key.find('.', begin);
+    const std::string part = o.key.substr(begin, dot == std::string::npos ? dot : dot - begin);
+    const bool last = dot == std::string::npos;
+    if (part.empty()) {
+      sink.add(origin, "expected a dotted key such as jobs.0.batch_size, got \"" + o.key + "\"");
+      return;
+    }
+    if (node->is_array()) {
+      const bool numeric = std::all_of(part.begin(), part.end(),
+                                       [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+      const size_t index = numeric && part.size() < 9 ? std::stoul(part) : node->size();
+      if (!numeric || index >= node->size()) {
+        sink.add(origin, pointer + " is an array of " + std::to_string(node->size()) +
+                             " elements; expected an index below " +
+                             std::to_string(node->size()) + ", got \"" + part + "\"");
+        return;
+      }
+      node = &(*node)[index];
+    } else {
+      if (node->is_null()) *node = Json::object();
+      if (!node->is_object()) {
+        sink.add(origin, (pointer.empty() ? std::string("/") : pointer) +
+                             " is not an object (it is " + node->dump() + ")");
+        return;
+      }
+      node = &(*node)[part];
+    }
+    pointer += "/" + part;
+    if (last) break;
+    begin = dot + 1;
+  }
+  Json value = Json::parse(o.value, nullptr, /*allow_exceptions=*/false);
+  *node = value.is_discarded() ? Json(o.value) : std::move(value);
+}
+
 }  // namespace
 
-Config load_config(const std::string& path) {
+ConfigOverride parse_override(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError({{"", "--set", "expected key=value (e.g. jobs.0.batch_size=64), got \"" +
+                                        text + "\""}});
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+Config load_config(const std::string& path, const std::vector<ConfigOverride>& overrides) {
   DiagnosticSink sink(path);
   const auto document = read_json_file(path, sink);
   sink.throw_if_any<ConfigError>();
-  return config_from_json(resolve_extends(*document, path, 0), path);
+  Json resolved = resolve_extends(*document, path, 0);
+  for (const auto& o : overrides) apply_override(resolved, o, sink);
+  sink.throw_if_any<ConfigError>();
+  return config_from_json(resolved, path);
 }
 
 Json Config::resolved() const {
@@ -585,7 +705,12 @@ Json Config::resolved() const {
                     {{"workers", j.data_loader.workers},
                      {"cpu_time_per_sample_s", j.data_loader.cpu_time_per_sample_s},
                      {"prefetch_batches", j.data_loader.prefetch_batches},
-                     {"nice", j.data_loader.nice}}}});
+                     {"nice", j.data_loader.nice}}},
+                   {"cotenant", j.cotenant}});
+  Json sets = Json::array();
+  for (const auto& p : policy_sets)
+    sets.push_back(
+        {{"name", p.name}, {"scheduler", p.policies.scheduler}, {"memory", p.policies.memory}});
   Json bg = Json::array();
   for (const auto& b : background_load)
     bg.push_back({{"name", b.name},
@@ -600,11 +725,62 @@ Json Config::resolved() const {
           {"jobs", jbs},
           {"background_load", bg},
           {"policies", {{"scheduler", policies.scheduler}, {"memory", policies.memory}}},
+          {"policy_sets", sets},
           {"run",
            {{"seed", run.seed},
             {"warmup_iterations", run.warmup_iterations},
             {"output_dir", run.output_dir},
-            {"util_window_s", run.util_window_s}}}};
+            {"util_window_s", run.util_window_s},
+            {"job_sets", run.job_sets_each ? "each" : "all"}}}};
+}
+
+std::vector<ExperimentPoint> Config::points() const {
+  std::vector<std::string> job_sets;
+  if (!run.job_sets_each) job_sets.push_back("all");
+  else
+    for (const auto& j : jobs)
+      if (!j.cotenant) job_sets.push_back(j.name);
+  std::vector<ExperimentPoint> out;
+  for (const auto& js : job_sets)
+    for (const auto& ps : policy_sets) out.push_back({js, ps.name});
+  return out;
+}
+
+Config Config::select(const std::string& job_set, const std::string& policy_set,
+                      const std::string& origin) const {
+  DiagnosticSink sink(path);
+  Config c = *this;
+  if (!job_set.empty() && job_set != "all") {
+    const auto it = std::find_if(jobs.begin(), jobs.end(), [&](const JobSpec& j) {
+      return j.name == job_set && !j.cotenant;
+    });
+    if (!run.job_sets_each || it == jobs.end()) {
+      std::vector<std::string> valid;
+      for (const auto& p : points()) valid.push_back(p.job_set);
+      valid.erase(std::unique(valid.begin(), valid.end()), valid.end());
+      sink.add(origin, "unknown job set \"" + job_set + "\"; valid: " + list(valid));
+    } else {
+      c.jobs.clear();
+      for (const auto& j : jobs)
+        if (j.cotenant || j.name == job_set) c.jobs.push_back(j);
+    }
+  } else if (job_set == "all" && run.job_sets_each) {
+    sink.add(origin, "job set \"all\" needs run.job_sets \"all\"");
+  }
+  if (!policy_set.empty()) {
+    const auto it = std::find_if(policy_sets.begin(), policy_sets.end(),
+                                 [&](const PolicySet& p) { return p.name == policy_set; });
+    if (it == policy_sets.end()) {
+      std::vector<std::string> valid;
+      for (const auto& p : policy_sets) valid.push_back(p.name);
+      sink.add(origin, "unknown policy set \"" + policy_set + "\"; valid: " + list(valid));
+    } else {
+      c.policy_sets = {*it};
+      c.policies = it->policies;
+    }
+  }
+  sink.throw_if_any<ConfigError>();
+  return c;
 }
 
 }  // namespace aisim

@@ -51,6 +51,9 @@ struct JobSpec {
   SequenceLengthSpec sequence;
   bool sync_spin = false;           // sync mode "spin" (poll on the core) instead of "block"
   DataLoaderSpec data_loader;
+  // A co-tenant runs beside the measured job in every job set (run.job_sets "each") and is not
+  // a row of Table 3 (DESIGN.md section 3: jobs on the TPU and NPU that share the host).
+  bool cotenant = false;
 };
 
 // Other tenants' threads on the host: `count` identical threads, CPU-bound (always runnable) or
@@ -69,11 +72,29 @@ struct PolicySpec {
   std::string memory;
 };
 
+// A named pair of policies the experiment compares ("baseline", "ai-aware"); the first set of a
+// config is the baseline that improvement columns are computed against.
+struct PolicySet {
+  std::string name;
+  PolicySpec policies;
+};
+
+// One simulation of an experiment: a job set under a policy set. Each runs in its own process
+// (SimGrid keeps one engine per process).
+struct ExperimentPoint {
+  std::string job_set;     // the measured job's name, or "all" (run.job_sets "all")
+  std::string policy_set;  // a PolicySet name
+  std::string id() const { return job_set + "." + policy_set; }
+};
+
 struct RunSpec {
   std::uint64_t seed = 1;
   int warmup_iterations = 1;
   std::string output_dir;
   double util_window_s = 0.1;
+  // "each": one simulation per non-co-tenant job (with every co-tenant beside it); "all": one
+  // simulation with every job.
+  bool job_sets_each = true;
 };
 
 struct Config {
@@ -82,16 +103,34 @@ struct Config {
   std::vector<LinkSpec> links;
   std::vector<JobSpec> jobs;
   std::vector<BackgroundSpec> background_load;
-  PolicySpec policies;
+  PolicySpec policies;              // the policies of this simulation (policy_sets.front())
+  std::vector<PolicySet> policy_sets;  // at least one; "policies" in a file makes one set
   RunSpec run;
 
   int host_index() const;                           // the one CPU device
   int device_index(const std::string& name) const;  // -1 if unknown
   // Every resolved value (defaults applied, quantities in SI units), echoed into the report.
   Json resolved() const;
+
+  // The simulations this config stands for: every job set x every policy set, in config order.
+  std::vector<ExperimentPoint> points() const;
+  // The config of one point: its jobs (the measured job and the co-tenants, or all) and its
+  // policy set only. Throws ConfigError naming `origin` (a CLI option) if a name is unknown.
+  Config select(const std::string& job_set, const std::string& policy_set,
+                const std::string& origin = "--job/--policy-set") const;
 };
 
-Config load_config(const std::string& path);
+// `--set key=value` overrides applied to the config document after `extends` is resolved and
+// before validation, so that a bad key or value gets the config's own error. `key` is a dotted
+// path (numbers index arrays): jobs.0.batch_size; `value` is JSON if it parses, else a string.
+struct ConfigOverride {
+  std::string key;
+  std::string value;
+};
+// Parses "key=value"; throws InputError naming `--set` if it has no '=' or an empty key.
+ConfigOverride parse_override(const std::string& text);
+
+Config load_config(const std::string& path, const std::vector<ConfigOverride>& overrides = {});
 Config config_from_json(const Json& document, const std::string& path);
 
 }  // namespace aisim

@@ -6,12 +6,14 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "models/architecture.hpp"
 #include "models/errors.hpp"
 #include "policies/memory/memory_policy.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/config.hpp"
+#include "sim/experiment.hpp"
 #include "sim/memory_replay.hpp"
 #include "sim/report.hpp"
 #include "sim/simulation.hpp"
@@ -148,12 +150,25 @@ int run(int argc, char** argv) {
       "aisim: a discrete-event simulator of a heterogeneous AI node (CPU, GPU, TPU, NPU)\n"
       "running deep-learning training under OS scheduler and memory-manager policies."};
   app.set_version_flag("--version", std::string("aisim ") + std::string(aisim::aisim_version()));
-  std::string config_path, output_dir;
-  bool quiet = false, list = false;
-  std::vector<std::string> simgrid_cfg;
+  aisim::RunRequest request;
+  bool list = false;
+  request.parallel = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string& config_path = request.config_path;
+  bool& quiet = request.quiet;
+  std::vector<std::string>& simgrid_cfg = request.simgrid_cfg;
   app.add_option("-c,--config", config_path, "JSON config to simulate (docs/config.md)");
-  app.add_option("-o,--output", output_dir,
-                 "directory for report.json (overrides run.output_dir in the config)");
+  app.add_option("-o,--output", request.output_dir,
+                 "directory for report.json, table3.csv, table4.csv (overrides run.output_dir)");
+  app.add_option("--set", request.overrides,
+                 "override a config key before validation, e.g. --set jobs.0.batch_size=64 "
+                 "(dotted path, numbers index arrays; the value is JSON or else a string; "
+                 "repeatable)");
+  app.add_option("-j,--jobs", request.parallel,
+                 "simulations run at once, each in its own process (default: the core count)")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--job", request.job_set,
+                 "simulate only this job set (a measured job's name, or \"all\")");
+  app.add_option("--policy-set", request.policy_set, "simulate only this policy set");
   app.add_flag("-q,--quiet", quiet, "print nothing on success (errors still go to stderr)");
   app.add_flag("--list-policies", list, "list the scheduler and memory policies with descriptions");
   app.add_option("--simgrid-cfg", simgrid_cfg,
@@ -230,16 +245,7 @@ int run(int argc, char** argv) {
     std::cerr << "aisim: --config is required (see aisim --help)\n";
     return kExitBadInput;
   }
-  const aisim::Config config = aisim::load_config(config_path);
-  const auto traces = aisim::load_workloads(config);
-  const aisim::Json report = aisim::run_simulation(config, traces, {simgrid_cfg});
-  const std::string path =
-      aisim::write_report(report, output_dir.empty() ? config.run.output_dir : output_dir);
-  if (!quiet) {
-    aisim::print_summary(report, std::cout);
-    std::cout << "report: " << path << "\n";
-  }
-  return 0;
+  return aisim::run_experiment(request, std::cout);
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ MetricsCollector::MetricsCollector(int devices, int cores, double util_window_s,
       last_kernel_end_s_(devices, 0.0),
       cores_(cores),
       jobs_(jobs),
+      window_jobs_(jobs),
       idle_(devices) {}
 
 void IdleSplit::advance(double now_s, double window_start_s) {
@@ -92,9 +93,9 @@ void MetricsCollector::involuntary_preemption(int thread) {
   ++threads_[thread].involuntary_preemptions;
 }
 
-void MetricsCollector::job_warmed_up(int job, double now_s) {
+void MetricsCollector::job_warmed_up(int job, double now_s, bool opens_window) {
   jobs_[job].window_start_s = now_s;
-  if (++jobs_warmed_up_ == static_cast<int>(jobs_.size())) window_start_s_ = now_s;
+  if (opens_window && ++jobs_warmed_up_ == window_jobs_) window_start_s_ = now_s;
 }
 
 void MetricsCollector::thread_switched_in(int thread, double runnable_s, double run_s, bool woken) {

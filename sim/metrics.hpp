@@ -91,8 +91,10 @@ class MetricsCollector {
  public:
   MetricsCollector(int devices, int cores, double util_window_s, int jobs);
 
-  // The measured window starts once every job has finished its warm-up.
-  void job_warmed_up(int job, double now_s);
+  // The measured window starts once every measured job has finished its warm-up; co-tenants'
+  // warm-ups (`opens_window` false) do not count (set_window_jobs: how many measured jobs).
+  void job_warmed_up(int job, double now_s, bool opens_window = true);
+  void set_window_jobs(int measured_jobs) { window_jobs_ = measured_jobs; }
   bool window_started() const { return window_start_s_ >= 0; }
   double window_start_s() const { return window_start_s_; }
   // NaN-free "clip point" for BusyTracker::add: +inf before the window starts.
@@ -195,6 +197,7 @@ class MetricsCollector {
   double last_event_s_ = 0;
   std::vector<BusyTracker> cores_;
   std::vector<JobMetrics> jobs_;
+  int window_jobs_ = 0;
   int jobs_warmed_up_ = 0;
   double window_start_s_ = -1;
   static constexpr int kNoThread = -1;

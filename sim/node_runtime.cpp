@@ -193,14 +193,19 @@ void NodeRuntime::start() {
   }
   start_background_load(*cpu_, host, config_.background_load);
   cpu_->start_balancer(host);
-  for (size_t j = 0; j < plans_.size(); ++j)
-    s4u::Actor::create(plans_[j].spec->name + "/dispatch", host,
-                       [this, j] { dispatch(static_cast<int>(j)); });
+  for (size_t j = 0; j < plans_.size(); ++j) {
+    auto actor = s4u::Actor::create(plans_[j].spec->name + "/dispatch", host,
+                                    [this, j] { dispatch(static_cast<int>(j)); });
+    // A co-tenant keeps the node busy while the measured jobs run and stops with them: SimGrid
+    // ends the simulation when only daemon actors are left.
+    if (plans_[j].spec->cotenant) actor->daemonize();
+  }
 }
 
 void NodeRuntime::on_job_warmed_up(int job) {
-  metrics_.job_warmed_up(job, s4u::Engine::get_clock());
-  if (!metrics_.window_started()) return;
+  const bool was_started = metrics_.window_started();
+  metrics_.job_warmed_up(job, s4u::Engine::get_clock(), !plans_[job].spec->cotenant);
+  if (was_started || !metrics_.window_started()) return;
   for (auto* h : platform_.hosts) window_start_energy_j_.push_back(sg_host_get_consumed_energy(h));
 }
 

@@ -1,5 +1,7 @@
 #include "sim/report.hpp"
 
+#include "sim/tables.hpp"
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -19,7 +21,7 @@ std::string write_report(const Json& report, const std::string& directory) {
   return path;
 }
 
-void print_summary(const Json& report, std::ostream& out) {
+void print_summary(const Json& report, double wall_s, std::ostream& out) {
   const auto& cfg = report["config"];
   out << fmt::format("aisim {}  config {}  policies scheduler={} memory={}  seed {}\n",
                      report["aisim_version"].get<std::string>(), cfg["path"].get<std::string>(),
@@ -30,7 +32,7 @@ void print_summary(const Json& report, std::ostream& out) {
   out << fmt::format(
       "simulated {:.6f} s (measured window {:.6f} s after warm-up) in {:.2f} s of wall time\n\n",
       sim["simulated_time_s"].get<double>(), sim["window"]["duration_s"].get<double>(),
-      sim["wall_time_s"].get<double>());
+      wall_s);
   out << fmt::format("{:<12} {:<8} {:>6} {:>10} {:>14} {:>16} {:>14}\n", "job", "device", "batch",
                      "iter (ms)", "samples/s", "epoch time (s)", "measured iter");
   for (const auto& j : report["jobs"]) {
@@ -80,6 +82,10 @@ void print_summary(const Json& report, std::ostream& out) {
   for (const auto& j : report["jobs"])
     out << fmt::format("training time of {}: {}\n", j["name"].get<std::string>(),
                        j["training_time_method"].get<std::string>());
+  if (report.contains("table3")) {
+    out << "\n";
+    print_tables(report, out);
+  }
 }
 
 }  // namespace aisim

@@ -4,7 +4,6 @@
 #include <simgrid/plugins/energy.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <simgrid/s4u/Engine.hpp>
@@ -122,7 +121,6 @@ std::vector<std::string> simgrid_engine_args() {
 Json run_simulation(const Config& config, const std::vector<Trace>& traces,
                     const SimulationOptions& options) {
   namespace s4u = simgrid::s4u;
-  const auto wall_start = std::chrono::steady_clock::now();
 
   std::vector<std::string> args = simgrid_engine_args();
   for (const auto& c : options.simgrid_cfg) args.push_back("--cfg=" + c);
@@ -138,6 +136,8 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   MetricsCollector metrics(static_cast<int>(config.devices.size()),
                            config.devices[config.host_index()].cores, config.run.util_window_s,
                            static_cast<int>(config.jobs.size()));
+  metrics.set_window_jobs(static_cast<int>(std::count_if(
+      config.jobs.begin(), config.jobs.end(), [](const JobSpec& j) { return !j.cotenant; })));
   NodeRuntime runtime(config, platform, traces, *scheduler, *memory, metrics);
   runtime.start();
   engine.run();
@@ -169,7 +169,11 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
     const JobSpec& spec = config.jobs[j];
     const JobMetrics& m = metrics.job(static_cast<int>(j));
     const int measured = m.iterations_done - config.run.warmup_iterations;
-    const double measured_s = m.end_s - m.window_start_s;
+    // A co-tenant stopped with the measured jobs is measured to the end of its last iteration.
+    const double job_end_s = m.end_s > 0                   ? m.end_s
+                             : m.iteration_end_s.empty() ? m.start_s
+                                                         : m.iteration_end_s.back();
+    const double measured_s = std::max(0.0, job_end_s - m.window_start_s);
     const double per_iteration = measured > 0 ? measured_s / measured : 0;
     // Host side, as the profiler's ProfilerStep# spans measure a step: from the window start to
     // the end of the last iteration on the dispatch thread (a replayed trace's device work may
@@ -283,16 +287,13 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
       {"prefetch_hit_rate_pct", pct(static_cast<double>(metrics.prefetch_hits()),
                                     static_cast<double>(metrics.prefetches_used()))}};
 
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return Json{{"schema_version", kReportSchemaVersion},
               {"aisim_version", aisim_version()},
               {"seed", config.run.seed},
               {"config", config.resolved()},
               {"simulation",
                {{"simulated_time_s", end_s},
-                {"window", {{"start_s", window_start}, {"end_s", end_s}, {"duration_s", window_s}}},
-                {"wall_time_s", wall_s}}},
+                {"window", {{"start_s", window_start}, {"end_s", end_s}, {"duration_s", window_s}}}}},
               {"jobs", jobs},
               {"devices", devices},
               {"host", host},

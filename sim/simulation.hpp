@@ -11,7 +11,8 @@
 
 namespace aisim {
 
-inline constexpr int kReportSchemaVersion = 1;
+// 2: "kind" (simulation or experiment), Table 3/4 rows, policy sets; no wall time.
+inline constexpr int kReportSchemaVersion = 2;
 std::string_view aisim_version();
 
 // One trace per job: generated from the model's architecture, or loaded from the job's trace
