@@ -14,6 +14,7 @@
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/config.hpp"
 #include "sim/experiment.hpp"
+#include "sim/sweep.hpp"
 #include "sim/memory_replay.hpp"
 #include "sim/report.hpp"
 #include "sim/simulation.hpp"
@@ -222,6 +223,26 @@ int run(int argc, char** argv) {
   replay->add_option("--capacity-bytes", replay_capacity_bytes,
                      "device capacity (default: the trace's totalGlobalMem)");
   replay->add_option("--json", replay_json, "write the comparison as JSON to this file");
+  // aisim sweep: a grid over config keys, one simulation process per point.
+  aisim::SweepRequest sweep_request;
+  CLI::App* sweep = app.add_subcommand(
+      "sweep", "run a config over the cartesian grid of --set values, one report per point, "
+               "merged into sweep.csv (resumable)");
+  sweep->add_option("-c,--config", sweep_request.config_path, "the base config")->required();
+  sweep
+      ->add_option("--set", sweep_request.axes,
+                   "a swept key and its values: key=v1,v2,... (dotted path as for the main "
+                   "command's --set; repeatable, one axis each)")
+      ->required();
+  sweep->add_option("-j,--jobs", sweep_request.parallel, "points run at once (default: the core count)")
+      ->check(CLI::Range(1, 1024));
+  sweep->add_option("-o,--out", sweep_request.output_dir, "directory for the points and sweep.csv")
+      ->required();
+  sweep->add_flag("--emit-commands", sweep_request.emit_commands,
+                  "print one aisim command per point (for SLURM job arrays or GNU parallel) and "
+                  "run nothing");
+  sweep->add_flag("-q,--quiet", sweep_request.quiet, "print nothing on success");
+  sweep->add_option("--simgrid-cfg", sweep_request.simgrid_cfg, "passed to every point");
   app.footer(
       "Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
       "3 simulated out-of-memory.");
@@ -232,6 +253,10 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : kExitBadInput;
   }
   if (trace->parsed()) return generate_trace(trace_options, quiet);
+  if (sweep->parsed()) {
+    if (sweep->count("--jobs") == 0) sweep_request.parallel = request.parallel;
+    return aisim::run_sweep(sweep_request, std::cout);
+  }
   if (*import) return run_import(import_file, import_output, import_format, import_options, quiet);
   if (list) {
     list_policies<aisim::SchedulerRegistry>("schedulers", std::cout);

@@ -176,3 +176,91 @@ TEST(Experiment, SameConfigAndSeedGiveAByteIdenticalReport) {
 
 }  // namespace
 }  // namespace aisim
+
+namespace aisim {
+namespace {
+
+std::vector<std::string> csv_lines(const fs::path& path) {
+  std::vector<std::string> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST(Sweep, CartesianGridOneReportPerPointMergedCsv) {
+  const fs::path out = fresh_dir("sweep");
+  const auto r = run_process(kAisim + " sweep -j 2 --config " + kData +
+                             "/minimal.json --set policies.scheduler=fifo,cfs"
+                             " --set jobs.0.iterations=2,3 --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = csv_lines(out / "sweep.csv");
+  ASSERT_EQ(lines.size(), 1u + 4u);
+  EXPECT_EQ(lines[0].rfind("point,policies.scheduler,jobs.0.iterations,", 0), 0u) << lines[0];
+  // The last axis varies fastest.
+  EXPECT_EQ(lines[1].rfind("p0000,fifo,2,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[4].rfind("p0003,cfs,3,", 0), 0u) << lines[4];
+  // Each point simulated its own settings.
+  const auto p3 = read_json(out / "p0003" / "report.json");
+  EXPECT_EQ(p3["config"]["policies"]["scheduler"], "cfs");
+  EXPECT_EQ(p3["jobs"][0]["iterations_simulated"], 3);
+  const auto p0 = read_json(out / "p0000" / "report.json");
+  EXPECT_EQ(p0["config"]["policies"]["scheduler"], "fifo");
+  EXPECT_EQ(p0["jobs"][0]["iterations_simulated"], 2);
+  fs::remove_all(out);
+}
+
+TEST(Sweep, ResumesSkippingFinishedPoints) {
+  const fs::path out = fresh_dir("resume");
+  const std::string command = kAisim + " sweep -j 2 --config " + kData +
+                              "/minimal.json --set jobs.0.iterations=2,3,4 --out " + out.string();
+  ASSERT_EQ(run_process(command).exit_code, 0);
+  const auto before = fs::last_write_time(out / "p0000" / "report.json");
+  fs::remove(out / "p0001" / "report.json");
+  const auto r = run_process(command);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("3 points (2 already done)"), std::string::npos) << r.out;
+  EXPECT_EQ(fs::last_write_time(out / "p0000" / "report.json"), before);
+  EXPECT_TRUE(fs::exists(out / "p0001" / "report.json"));
+  EXPECT_EQ(csv_lines(out / "sweep.csv").size(), 1u + 3u);
+  fs::remove_all(out);
+}
+
+TEST(Sweep, EmitCommandsPrintsOneCommandPerPointAndRunsNothing) {
+  const fs::path out = fresh_dir("emit");
+  const auto r = run_process(kAisim + " sweep --emit-commands --config " + kData +
+                             "/minimal.json --set policies.scheduler=fifo,cfs"
+                             " --set 'run.util_window=1 ms,2 ms' --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream in(r.out);
+  std::vector<std::string> commands;
+  for (std::string line; std::getline(in, line);) commands.push_back(line);
+  ASSERT_EQ(commands.size(), 4u);
+  EXPECT_NE(commands[1].find("--set policies.scheduler=fifo --set 'run.util_window=2 ms'"),
+            std::string::npos)
+      << commands[1];
+  EXPECT_NE(commands[3].find("-o " + (out / "p0003").string()), std::string::npos) << commands[3];
+  EXPECT_FALSE(fs::exists(out / "p0000" / "report.json"));
+  // Running one emitted command, then the sweep, merges it without running it again.
+  ASSERT_EQ(run_process(commands[0]).exit_code, 0);
+  const auto r2 = run_process(kAisim + " sweep --config " + kData +
+                              "/minimal.json --set policies.scheduler=fifo,cfs"
+                              " --set 'run.util_window=1 ms,2 ms' --out " + out.string());
+  EXPECT_NE(r2.out.find("4 points (1 already done)"), std::string::npos) << r2.out;
+  fs::remove_all(out);
+}
+
+TEST(Sweep, BadKeysFailBeforeAnythingRuns) {
+  const fs::path out = fresh_dir("sweep_bad");
+  const auto r = run_process(kAisim + " sweep --config " + kData +
+                             "/minimal.json --set policies.schedular=fifo,cfs --out " +
+                             out.string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("/policies/schedular: unknown key \"schedular\"; did you mean "
+                       "\"scheduler\"?"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace aisim
