@@ -9,7 +9,7 @@ CONFIG    ?= configs/a100_tpu.json
 APT_PKGS  := libsimgrid-dev libboost-graph-dev nlohmann-json3-dev libfmt-dev libcli11-dev \
              libgtest-dev libbenchmark-dev cmake g++ make pkg-config python3-matplotlib
 
-.PHONY: deps configure build run test bench fuzz test-sanitize clean
+.PHONY: deps configure build run test bench fuzz test-sanitize clean update-reference
 
 FUZZ_SECONDS ?= 60
 FUZZ_PKGS    := clang libclang-rt-14-dev
@@ -36,6 +36,17 @@ run: build
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-sanitize
+
+# Regenerates the reference reports of the regression tests (results/reference/<config>/report.json,
+# ctest -L regression) from the current build. Commit the result with the reason it changed.
+REFERENCE_CONFIGS ?= a100_tpu contended_cfs contended_accel_aware bert_dynamic_padding_tensor_aware
+update-reference: build
+	@for n in $(REFERENCE_CONFIGS); do \
+	  rm -rf $(BUILD_DIR)/reference/$$n && mkdir -p results/reference/$$n && \
+	  $(BUILD_DIR)/aisim -q -j $(JOBS) --config configs/$$n.json -o $(BUILD_DIR)/reference/$$n && \
+	  cp $(BUILD_DIR)/reference/$$n/report.json results/reference/$$n/report.json && \
+	  echo "results/reference/$$n/report.json" || exit 1; \
+	done
 
 bench: build
 	$(BUILD_DIR)/bench/aisim_bench

@@ -13,6 +13,7 @@
 #include "policies/memory/memory_policy.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/config.hpp"
+#include "sim/compare.hpp"
 #include "sim/experiment.hpp"
 #include "sim/sweep.hpp"
 #include "sim/memory_replay.hpp"
@@ -28,6 +29,7 @@ namespace {
 constexpr int kExitBadInput = 2;
 constexpr int kExitOutOfMemory = 3;
 constexpr int kExitInternal = 1;
+constexpr int kExitDifferences = 4;
 
 struct TraceOptions {
   std::string model, precision = "fp32", output;
@@ -243,9 +245,18 @@ int run(int argc, char** argv) {
                   "run nothing");
   sweep->add_flag("-q,--quiet", sweep_request.quiet, "print nothing on success");
   sweep->add_option("--simgrid-cfg", sweep_request.simgrid_cfg, "passed to every point");
+  // aisim compare REFERENCE NEW: regression check of a report against a reference.
+  std::string compare_reference, compare_actual, compare_tolerances;
+  CLI::App* compare = app.add_subcommand(
+      "compare", "compare a report with a reference report, metric by metric, within tolerances "
+                 "(exit 4 and a table of the differences if any exceed them)");
+  compare->add_option("reference", compare_reference, "the reference report.json")->required();
+  compare->add_option("new", compare_actual, "the report.json to check")->required();
+  compare->add_option("--tolerances", compare_tolerances,
+                      "per-metric tolerances (JSON; default: 1e-9 relative everywhere)");
   app.footer(
       "Exit codes: 0 success, 1 internal error, 2 bad input (config, trace, command line),\n"
-      "3 simulated out-of-memory.");
+      "3 simulated out-of-memory, 4 `compare` found differences beyond the tolerances.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -253,6 +264,26 @@ int run(int argc, char** argv) {
     return code == 0 ? 0 : kExitBadInput;
   }
   if (trace->parsed()) return generate_trace(trace_options, quiet);
+  if (compare->parsed()) {
+    const aisim::Tolerances tolerances =
+        compare_tolerances.empty() ? aisim::Tolerances{} : aisim::read_tolerances(compare_tolerances);
+    std::optional<aisim::Json> reports[2];
+    for (int k = 0; k < 2; ++k) {
+      const std::string& file = k == 0 ? compare_reference : compare_actual;
+      aisim::DiagnosticSink sink(file);
+      reports[k] = aisim::read_json_file(file, sink);
+      sink.throw_if_any<aisim::InputError>();
+    }
+    const auto differences = aisim::compare_reports(*reports[0], *reports[1], tolerances);
+    if (differences.empty()) {
+      if (!quiet) std::cout << "no differences beyond the tolerances\n";
+      return 0;
+    }
+    std::cout << differences.size() << " difference(s) beyond the tolerances between "
+              << compare_reference << " and " << compare_actual << ":\n";
+    aisim::print_differences(differences, std::cout);
+    return kExitDifferences;
+  }
   if (sweep->parsed()) {
     if (sweep->count("--jobs") == 0) sweep_request.parallel = request.parallel;
     return aisim::run_sweep(sweep_request, std::cout);
