@@ -264,3 +264,33 @@ TEST(Sweep, BadKeysFailBeforeAnythingRuns) {
 
 }  // namespace
 }  // namespace aisim
+
+namespace aisim {
+namespace {
+
+TEST(CompareCli, DifferencesBeyondToleranceExitFourWithATable) {
+  const fs::path out = fresh_dir("compare");
+  ASSERT_EQ(run_process(kAisim + " -q --config " + kData + "/minimal.json -o " + out.string())
+                .exit_code,
+            0);
+  auto report = read_json(out / "report.json");
+  const std::string tolerances =
+      std::string(AISIM_SOURCE_DIR) + "/results/reference/tolerances.json";
+  auto r = run_process(kAisim + " compare " + (out / "report.json").string() + " " +
+                       (out / "report.json").string() + " --tolerances " + tolerances);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  report["host"]["context_switch_latency_us"]["mean"] =
+      report["host"]["context_switch_latency_us"]["mean"].get<double>() * 1.001;
+  report["host"]["involuntary_preemptions"] = 1 + report["host"]["involuntary_preemptions"].get<int>();
+  std::ofstream(out / "changed.json") << report.dump(2);
+  r = run_process(kAisim + " compare " + (out / "report.json").string() + " " +
+                  (out / "changed.json").string() + " --tolerances " + tolerances);
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.out.find("2 difference(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/host/context_switch_latency_us/mean"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/host/involuntary_preemptions"), std::string::npos) << r.out;
+  fs::remove_all(out);
+}
+
+}  // namespace
+}  // namespace aisim
