@@ -91,13 +91,6 @@ bool finished(const SweepPoint& p) {
   return recorded == p.description;
 }
 
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string quoted = "\"";
-  for (char ch : s) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return quoted + "\"";
-}
-
 // sweep.csv: the point, the swept keys, then the point's Table 3 row(s) (one per measured job
 // and policy set; one row for a one-job, one-policy-set config).
 void write_sweep_csv(const std::vector<Axis>& axes, const std::vector<SweepPoint>& points,

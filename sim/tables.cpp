@@ -203,14 +203,14 @@ void flatten(const Json& value, const std::string& prefix, std::vector<std::stri
   else cells.push_back(value.dump());
 }
 
+}  // namespace
+
 std::string csv_cell(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string quoted = "\"";
   for (char ch : s) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
   return quoted + "\"";
 }
-
-}  // namespace
 
 std::string rows_to_csv(const Json& rows) {
   // The union of the rows' flattened keys, in first-appearance order, so that rows with null

@@ -25,6 +25,8 @@ Json table3_rows(const std::vector<PointReport>& points, const std::string& base
 // Table 4: one row per policy set (in first-appearance order) summarising its Table 3 rows.
 Json table4_rows(const Json& table3, const std::string& baseline_policy_set);
 
+// One CSV cell: quoted (with "" for ") when it holds a comma, a quote or a newline.
+std::string csv_cell(const std::string& text);
 // The rows as CSV (header first; nested values flattened as key.sub, ranges as lo-hi).
 std::string rows_to_csv(const Json& rows);
 // Writes table3.csv and table4.csv beside report.json.
