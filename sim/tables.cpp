@@ -233,15 +233,21 @@ std::string rows_to_csv(const Json& rows) {
     return std::any_of(header.begin(), header.end(),
                        [&](const std::string& o) { return o.rfind(k + ".", 0) == 0; });
   });
+  // Appending piecewise rather than `(i ? "," : "") + cell`, which GCC 12 warns about falsely
+  // (-Wrestrict).
   std::string out;
-  for (size_t i = 0; i < header.size(); ++i) out += (i ? "," : "") + csv_cell(header[i]);
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (i) out += ',';
+    out += csv_cell(header[i]);
+  }
   out += "\n";
   for (const auto& cells : flat) {
     for (size_t i = 0; i < header.size(); ++i) {
       std::string cell;
       for (const auto& [k, v] : cells)
         if (k == header[i]) cell = v;
-      out += (i ? "," : "") + csv_cell(cell);
+      if (i) out += ',';
+      out += csv_cell(cell);
     }
     out += "\n";
   }
