@@ -117,6 +117,8 @@ def check_configs(fitted):
     expected = [
         ("a100_tpu.json", "a100", {"tf32": tf32, "fp16": fp16, "bf16": fp16}),
         ("a100_tpu.json", "tpu", {"bf16": fp16}),
+        ("contended_cfs.json", "a100", {"tf32": tf32, "fp16": fp16, "bf16": fp16}),
+        ("contended_accel_aware.json", "a100", {"tf32": tf32, "fp16": fp16, "bf16": fp16}),
         ("v100.json", "v100", {"fp32": tf32, "fp16": fp16}),
     ]
     ok = True
@@ -124,7 +126,7 @@ def check_configs(fitted):
         eff = device(load(name), dev).get("compute_efficiency", 1.0)
         have = eff if isinstance(eff, dict) else {}
         bad = {k: v for k, v in want.items() if abs(have.get(k, -1) - v) > 1e-9}
-        print("  configs/%-14s %-5s compute_efficiency %s %s" %
+        print("  configs/%-26s %-5s compute_efficiency %s %s" %
               (name, dev, json.dumps(have), "ok" if not bad else "DIFFERS, expected " +
                json.dumps(want)))
         ok = ok and not bad
