@@ -9,7 +9,7 @@ CONFIG    ?= configs/a100_tpu.json
 APT_PKGS  := libsimgrid-dev libboost-graph-dev nlohmann-json3-dev libfmt-dev libcli11-dev \
              libgtest-dev libbenchmark-dev cmake g++ make pkg-config python3-matplotlib
 
-.PHONY: deps configure build run test bench fuzz test-sanitize clean update-reference
+.PHONY: deps configure build run test bench fuzz test-sanitize calibrate predict clean update-reference
 
 FUZZ_SECONDS ?= 60
 FUZZ_PKGS    := clang libclang-rt-14-dev
@@ -50,6 +50,15 @@ update-reference: build
 
 bench: build
 	$(BUILD_DIR)/bench/aisim_bench
+
+# Fits the A100's per-precision compute efficiency to the published ResNet-50 throughput, prints
+# the values and checks that the configs carry them (docs/validation.md). `predict` also runs the
+# validation cases that calibration never saw and prints the table.
+calibrate: build
+	/usr/bin/python3 scripts/calibrate.py --aisim $(BUILD_DIR)/aisim
+
+predict: build
+	/usr/bin/python3 scripts/calibrate.py --aisim $(BUILD_DIR)/aisim --predict
 
 # The test suite built with AddressSanitizer + UndefinedBehaviorSanitizer and the simulated
 # invariants on (part of `make test`). Labels `replay` and `slow` (replays of the 35-54 MB real

@@ -27,8 +27,12 @@ struct DeviceSpec {
   double memory_bandwidth_bytes_per_s = 0;
 
   // Roofline efficiency: achievable fraction of peak compute and of peak memory bandwidth.
-  // 1.0 is the ideal roofline; the calibration step fits these (docs/hardware.md).
+  // 1.0 is the ideal roofline. `compute_efficiency` applies to every precision without an entry
+  // of its own in `compute_efficiency_by_precision`: matmul-class kernels reach a different
+  // fraction of peak in each format (tensor-core TF32 vs FP16, layouts), so calibration fits one
+  // per precision (scripts/calibrate.py, docs/validation.md).
   double compute_efficiency = 1.0;
+  std::map<Precision, double> compute_efficiency_by_precision;
   double memory_efficiency = 1.0;
 
   double launch_latency_s = 0;   // host CPU time of one kernel launch call (accelerators)
@@ -44,8 +48,11 @@ struct DeviceSpec {
   double busy_power_w = 0;
 
   // Peak FLOP/s for ops computing in `precision`; falls back to fp32 when the device lists no
-  // figure for that precision. Returns 0 when neither is known.
+  // figure for that precision, then to the lowest figure it lists. Returns 0 when none is known.
   double peak_flops_for(Precision precision) const;
+  // Achievable fraction of peak_flops_for(precision): the precision's own entry, else
+  // `compute_efficiency`.
+  double compute_efficiency_for(Precision precision) const;
 };
 
 }  // namespace aisim

@@ -6,7 +6,8 @@ namespace aisim {
 
 double RooflineCostModel::compute_time_s(const KernelWork& work) const {
   if (work.flops <= 0) return 0;
-  return work.flops / (device_.peak_flops_for(work.precision) * device_.compute_efficiency);
+  return work.flops /
+         (device_.peak_flops_for(work.precision) * device_.compute_efficiency_for(work.precision));
 }
 
 double RooflineCostModel::memory_time_s(const KernelWork& work) const {

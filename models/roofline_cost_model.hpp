@@ -1,6 +1,7 @@
 // Roofline kernel duration: time = kernel_overhead + max(flops / achievable FLOP/s,
 //                                                         bytes / achievable bandwidth)
-// with achievable = peak x efficiency (DESIGN.md section 2).
+// with achievable = peak x efficiency (DESIGN.md section 2); the compute efficiency may differ per
+// precision (DeviceSpec::compute_efficiency_for).
 #pragma once
 
 #include "models/device_spec.hpp"

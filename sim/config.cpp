@@ -67,6 +67,40 @@ void read_peak_flops(JsonObjectReader& r, DeviceSpec& device, DiagnosticSink& si
   }
 }
 
+// "compute_efficiency": 0.5, or {"default": 1.0, "tf32": 0.28, "fp16": 0.55} (per precision;
+// "default", 1.0 when absent, covers the precisions without an entry).
+void read_compute_efficiency(JsonObjectReader& r, DeviceSpec& device, DiagnosticSink& sink) {
+  const Json* value = r.any("compute_efficiency");
+  if (!value) return;
+  const std::string at = r.child("compute_efficiency");
+  const auto fraction = [&](const Json& v, const std::string& where) -> std::optional<double> {
+    if (v.is_number() && v.get<double>() >= 1e-3 && v.get<double>() <= 1.0) return v.get<double>();
+    sink.add(where, "expected a number in [0.001, 1], got " + v.dump());
+    return std::nullopt;
+  };
+  if (!value->is_object()) {
+    device.compute_efficiency = fraction(*value, at).value_or(1.0);
+    return;
+  }
+  if (value->empty())
+    sink.add(at, "expected a number or an object keyed by \"default\" or a precision (" +
+                     std::string(precision_names()) + "), got {}");
+  for (const auto& [key, v] : value->items()) {
+    const std::string where = json_pointer_child(at, key);
+    if (key == "default") {
+      device.compute_efficiency = fraction(v, where).value_or(1.0);
+      continue;
+    }
+    const auto precision = precision_from_string(key);
+    if (!precision) {
+      sink.add(where, "unknown precision \"" + key + "\"; valid: default, " +
+                          std::string(precision_names()));
+      continue;
+    }
+    if (const auto f = fraction(v, where)) device.compute_efficiency_by_precision[*precision] = *f;
+  }
+}
+
 DeviceSpec read_device(const Json& value, const std::string& at, DiagnosticSink& sink) {
   DeviceSpec d;
   JsonObjectReader r(value, at, sink);
@@ -85,7 +119,7 @@ DeviceSpec read_device(const Json& value, const std::string& at, DiagnosticSink&
       r.quantity("memory_capacity", Dimension::kBytes, Presence::kRequired).value_or(0);
   d.memory_bandwidth_bytes_per_s =
       r.quantity("memory_bandwidth", Dimension::kBandwidth, Presence::kRequired).value_or(0);
-  d.compute_efficiency = r.number_or("compute_efficiency", 1.0, 1e-3, 1.0);
+  read_compute_efficiency(r, d, sink);
   d.memory_efficiency = r.number_or("memory_efficiency", 1.0, 1e-3, 1.0);
   d.launch_latency_s =
       r.quantity_or("launch_latency", Dimension::kTime, kDefaultLaunchLatencyS, Sign::kNonNegative);
@@ -655,6 +689,17 @@ Config load_config(const std::string& path, const std::vector<ConfigOverride>& o
   return config_from_json(resolved, path);
 }
 
+namespace {
+// A single number when no precision has its own efficiency (as configs wrote it before), else
+// {"default": x, "<precision>": y, ...}.
+Json compute_efficiency_echo(const DeviceSpec& d) {
+  if (d.compute_efficiency_by_precision.empty()) return d.compute_efficiency;
+  Json out = {{"default", d.compute_efficiency}};
+  for (const auto& [p, f] : d.compute_efficiency_by_precision) out[std::string(to_string(p))] = f;
+  return out;
+}
+}  // namespace
+
 Json Config::resolved() const {
   Json devs = Json::array();
   for (const auto& d : devices) {
@@ -667,7 +712,7 @@ Json Config::resolved() const {
                     {"peak_flops", peaks},
                     {"memory_capacity_bytes", d.memory_capacity_bytes},
                     {"memory_bandwidth_bytes_per_s", d.memory_bandwidth_bytes_per_s},
-                    {"compute_efficiency", d.compute_efficiency},
+                    {"compute_efficiency", compute_efficiency_echo(d)},
                     {"memory_efficiency", d.memory_efficiency},
                     {"launch_latency_s", d.launch_latency_s},
                     {"kernel_overhead_s", d.kernel_overhead_s},

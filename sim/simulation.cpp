@@ -31,8 +31,12 @@ std::vector<Trace> load_workloads(const Config& config) {
   for (size_t j = 0; j < config.jobs.size(); ++j) {
     const JobSpec& job = config.jobs[j];
     if (!job.model.empty()) {
-      traces.push_back(
-          generate_training_trace(architecture_by_name(job.model), job.batch_size, job.precision));
+      // A fixed sequence_length is the trace's length (it used to be ignored: the architecture's
+      // default ran instead); a distribution draws per iteration from the default's trace.
+      const int fixed_length =
+          job.sequence.kind == SequenceLengthSpec::Kind::kFixed ? job.sequence.fixed : 0;
+      traces.push_back(generate_training_trace(architecture_by_name(job.model), job.batch_size,
+                                               job.precision, fixed_length));
       continue;
     }
     if (!std::filesystem::is_regular_file(job.trace_path)) {

@@ -45,6 +45,42 @@ TEST(Config, ShippedDefaultConfigIsValid) {
   EXPECT_EQ(c.devices[c.host_index()].cores, 40);
 }
 
+TEST(Config, ComputeEfficiencyIsANumberOrPerPrecision) {
+  Json c = minimal();
+  c["devices"][1]["compute_efficiency"] = 0.5;  // the old form: every precision
+  Config one = config_from_json(c, kData + "/minimal.json");
+  EXPECT_DOUBLE_EQ(one.devices[1].compute_efficiency_for(Precision::kFp16), 0.5);
+  EXPECT_EQ(one.resolved()["devices"][1]["compute_efficiency"], 0.5);
+
+  c["devices"][1]["compute_efficiency"] = {{"tf32", 0.25}, {"fp16", 0.5}};
+  Config per = config_from_json(c, kData + "/minimal.json");
+  EXPECT_DOUBLE_EQ(per.devices[1].compute_efficiency_for(Precision::kTf32), 0.25);
+  EXPECT_DOUBLE_EQ(per.devices[1].compute_efficiency_for(Precision::kFp16), 0.5);
+  EXPECT_DOUBLE_EQ(per.devices[1].compute_efficiency_for(Precision::kFp32), 1.0);  // default
+  EXPECT_EQ(per.resolved()["devices"][1]["compute_efficiency"],
+            Json({{"default", 1.0}, {"tf32", 0.25}, {"fp16", 0.5}}));
+
+  c["devices"][1]["compute_efficiency"] = {{"default", 0.9}, {"fp8", 0.5}, {"fp16", 2}};
+  const auto errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].pointer, "/devices/1/compute_efficiency/fp16");
+  EXPECT_NE(errors[0].message.find("expected a number in [0.001, 1], got 2"), std::string::npos);
+  EXPECT_EQ(errors[1].pointer, "/devices/1/compute_efficiency/fp8");
+  EXPECT_NE(errors[1].message.find("unknown precision \"fp8\"; valid: default, "),
+            std::string::npos);
+}
+
+TEST(Config, ShippedA100IsCalibrated) {
+  // The calibrated values (make calibrate, docs/validation.md) are in the default config.
+  const Config c = load_config(std::string(AISIM_SOURCE_DIR) + "/configs/a100_tpu.json");
+  const DeviceSpec& a100 = c.devices[c.device_index("a100")];
+  EXPECT_LT(a100.compute_efficiency_for(Precision::kTf32), 1.0);
+  EXPECT_LT(a100.compute_efficiency_for(Precision::kFp16), 1.0);
+  EXPECT_DOUBLE_EQ(a100.compute_efficiency_for(Precision::kBf16),
+                   a100.compute_efficiency_for(Precision::kFp16));
+  EXPECT_DOUBLE_EQ(a100.memory_efficiency, 0.7);
+}
+
 TEST(Config, ReportsEveryErrorAtOnceWithPointers) {
   Json c = minimal();
   c["devices"][1]["peak_flops"] = "-5";

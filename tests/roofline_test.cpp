@@ -35,5 +35,27 @@ TEST(Roofline, MissingPrecisionFallsBackToFp32) {
   EXPECT_DOUBLE_EQ(d.peak_flops_for(Precision::kFp16), 100e12);
 }
 
+TEST(Roofline, NoFp32FigureFallsBackToTheLowestListed) {
+  // TPU v3 lists only bf16: its fp32 vector work must still get a finite duration.
+  DeviceSpec d;
+  d.peak_flops = {{Precision::kBf16, 123e12}, {Precision::kFp16, 200e12}};
+  d.memory_bandwidth_bytes_per_s = 1e12;
+  EXPECT_DOUBLE_EQ(d.peak_flops_for(Precision::kFp32), 123e12);
+  EXPECT_DOUBLE_EQ(RooflineCostModel(d).kernel_duration_s({123e9, 0, Precision::kFp32}), 1e-3);
+}
+
+TEST(Roofline, PerPrecisionComputeEfficiency) {
+  DeviceSpec d = gpu();  // default efficiency 0.5
+  d.compute_efficiency_by_precision = {{Precision::kFp16, 0.25}};
+  EXPECT_DOUBLE_EQ(d.compute_efficiency_for(Precision::kFp16), 0.25);
+  EXPECT_DOUBLE_EQ(d.compute_efficiency_for(Precision::kFp32), 0.5);
+  // 1e12 flops at 100 TFLOP/s x 0.25 = 40 ms; memory 1 MB is negligible.
+  EXPECT_DOUBLE_EQ(RooflineCostModel(d).kernel_duration_s({1e12, 1e6, Precision::kFp16}),
+                   2e-6 + 0.04);
+  // fp32 keeps the default: 1e12 at 10 TFLOP/s x 0.5 = 0.2 s.
+  EXPECT_DOUBLE_EQ(RooflineCostModel(d).kernel_duration_s({1e12, 1e6, Precision::kFp32}),
+                   2e-6 + 0.2);
+}
+
 }  // namespace
 }  // namespace aisim
