@@ -72,6 +72,9 @@ struct PolicySpec {
 struct RunSpec {
   std::uint64_t seed = 1;
   int warmup_iterations = 1;
+  // Steady-state mode (0 = off): each job simulates at most warmup_iterations + this many
+  // iterations, and the report extrapolates the epoch from the measured ones.
+  int steady_state_iterations = 0;
   std::string output_dir;
   double util_window_s = 0.1;
 };
