@@ -106,7 +106,8 @@ TEST(Config, SteadyStateModeCapsTheSimulatedIterations) {
   Json c = minimal();
   c["jobs"][0]["iterations"] = 100;
   c["run"]["warmup_iterations"] = 2;
-  EXPECT_EQ(config_from_json(c, kData + "/minimal.json").jobs[0].iterations, 100);  // off by default
+  // Off by default.
+  EXPECT_EQ(config_from_json(c, kData + "/minimal.json").jobs[0].iterations, 100);
   c["run"]["steady_state_iterations"] = 3;
   const Config capped = config_from_json(c, kData + "/minimal.json");
   EXPECT_EQ(capped.jobs[0].iterations, 5);  // warm-up + steady-state iterations
