@@ -532,6 +532,8 @@ Config config_from_json(const Json& document, const std::string& path) {
     c.run.warmup_iterations =
         static_cast<int>(r.integer("warmup_iterations", Presence::kOptional, 0, kMaxInt32)
                              .value_or(has_warmup ? 0 : 1));
+    c.run.steady_state_iterations =
+        static_cast<int>(r.integer_or("steady_state_iterations", 0, 0, kMaxInt32));
     c.run.output_dir = r.string_or("output_dir", "out");
     c.run.util_window_s = r.quantity_or("util_window", Dimension::kTime, 0.1);
     const std::string job_sets = r.string_or("job_sets", "each");
@@ -590,6 +592,10 @@ Config config_from_json(const Json& document, const std::string& path) {
       document.is_object() && document.contains("links") && document["links"].is_array();
   check_cross_references(c, sink, devices_named, links_read);
   sink.throw_if_any<ConfigError>();
+  if (c.run.steady_state_iterations > 0) {
+    const int simulated = c.run.warmup_iterations + c.run.steady_state_iterations;
+    for (JobSpec& j : c.jobs) j.iterations = std::min(j.iterations, simulated);
+  }
   return c;
 }
 
@@ -774,6 +780,7 @@ Json Config::resolved() const {
           {"run",
            {{"seed", run.seed},
             {"warmup_iterations", run.warmup_iterations},
+            {"steady_state_iterations", run.steady_state_iterations},
             {"output_dir", run.output_dir},
             {"util_window_s", run.util_window_s},
             {"job_sets", run.job_sets_each ? "each" : "all"}}}};

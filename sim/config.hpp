@@ -90,6 +90,9 @@ struct ExperimentPoint {
 struct RunSpec {
   std::uint64_t seed = 1;
   int warmup_iterations = 1;
+  // Steady-state mode (0 = off): each job simulates at most warmup_iterations + this many
+  // iterations, and the report extrapolates the epoch from the measured ones.
+  int steady_state_iterations = 0;
   std::string output_dir;
   double util_window_s = 0.1;
   // "each": one simulation per non-co-tenant job (with every co-tenant beside it); "all": one

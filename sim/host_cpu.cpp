@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <simgrid/Exception.hpp>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Exec.hpp>
@@ -45,7 +46,6 @@ SimThread& HostCpu::add_thread(std::string name, int nice, DeviceId feeds_device
   metrics_.thread_added(thread->id, view.name);
   node_.threads.push_back(std::move(view));
   thread->granted = s4u::Semaphore::create(0);
-  thread->kick = s4u::Semaphore::create(0);
   threads_.push_back(std::move(thread));
   return *threads_.back();
 }
@@ -119,27 +119,44 @@ void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
     const CoreId core = thread.core;
     const double amount = std::isinf(remaining) ? kSpinChunkS : remaining;
     const double start = clock_s();
-    const s4u::ExecPtr exec = s4u::this_actor::exec_async(amount * kWorkUnitsPerSecond);
     thread.burst_start_s = start;
     bool switched_out = false;
+    // The part of the burst in progress: one exec, replaced by a new one for the rest of the
+    // burst when a kick cancelled it and the thread keeps its core.
+    s4u::ExecPtr exec;
     for (;;) {
       const double now = clock_s();
       const double left = amount - (now - start);
-      if (left <= kEpsilonS) {
-        exec->wait();  // ends now, give or take SimGrid's rounding
-        break;
-      }
-      if (done && *done) {
-        exec->cancel();
-        break;
-      }
+      if (left <= kEpsilonS) break;  // ends now, give or take SimGrid's rounding
+      if (done && *done) break;
       const double slice_end = slice_end_s(thread);
       if (thread.preempt_pending || now >= slice_end - kEpsilonS) {
-        exec->cancel();
         switched_out = true;
         break;
       }
-      thread.kick->acquire_timeout(std::min(left, slice_end - now));
+      if (!exec) {
+        exec = s4u::this_actor::exec_init(left * kWorkUnitsPerSecond);
+        thread.burst = exec;
+        exec->start();
+        continue;  // others ran during the start: look again before waiting
+      }
+      try {
+        if (slice_end - now < left)
+          exec->wait_for(slice_end - now);  // the slice ends first: TimeoutException
+        else
+          exec->wait();
+        thread.burst = nullptr;
+        exec = nullptr;
+        break;  // the burst ran to its end
+      } catch (const simgrid::TimeoutException&) {
+        // The slice ended; the exec goes on while the loop decides.
+      } catch (const simgrid::CancelException&) {
+        exec = nullptr;  // kicked (kick() cleared thread.burst)
+      }
+    }
+    if (exec) {
+      thread.burst = nullptr;
+      exec->cancel();
     }
     const double end = clock_s();
     thread.burst_start_s = -1;

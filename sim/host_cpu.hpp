@@ -5,15 +5,18 @@
 //
 // A thread's CPU burst is one SimGrid exec on the CPU host, started when the thread gets its core
 // and cancelled (the remaining work kept) when it loses the core at a slice end or to a
-// wake-up preemption. The thread's actor sleeps on its `kick` semaphore with a timeout at the
-// burst's end or the slice's end, whichever is first; other actors release `kick` when something
-// changes for it (a thread queued behind it, a preemption, the end of a spin). So the number of
-// SimGrid activities grows with scheduling decisions, not with time ticks.
+// wake-up preemption. The thread's actor waits on the exec itself, with a timeout at the slice's
+// end when another thread waits for the core; other actors "kick" it when something changes for
+// it (a thread queued behind it, a preemption, the end of a spin) by cancelling that exec, and
+// the thread re-evaluates and starts a new exec for the rest of its burst if it keeps the core.
+// So an uncontended burst is one SimGrid activity (no timer beside it), and the number of
+// activities grows with scheduling decisions, not with time ticks (docs/performance.md).
 //
 // Every switch-in costs the host's context-switch time, paid as CPU work on the core.
 #pragma once
 
 #include <memory>
+#include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
 #include <string>
 #include <vector>
@@ -35,7 +38,7 @@ struct SimThread {
   double accounted_until_s = 0;        // CPU time up to here is reported to the policy
   double burst_start_s = -1;           // start of the burst segment in progress, -1 if none
   simgrid::s4u::SemaphorePtr granted;  // released when the thread is given a core
-  simgrid::s4u::SemaphorePtr kick;     // released to make the running thread re-evaluate
+  simgrid::s4u::ExecPtr burst;         // the exec its actor waits on; a kick cancels it
 };
 
 class HostCpu {
@@ -67,8 +70,15 @@ class HostCpu {
   // queues (and may preempt the core's thread). Every wake() must be matched by the thread's
   // wait_for_core().
   void wake(SimThread& thread);
-  // Makes a running (or spinning) thread re-evaluate its state now.
-  void kick(SimThread& thread) { thread.kick->release(); }
+  // Makes a running (or spinning) thread re-evaluate its state now: cancels the exec its actor
+  // waits on (harmless if that exec has just finished). A thread that is not waiting in a burst
+  // re-reads its state before its next wait anyway.
+  void kick(SimThread& thread) {
+    if (!thread.burst) return;
+    const simgrid::s4u::ExecPtr burst = std::move(thread.burst);
+    thread.burst = nullptr;
+    burst->cancel();
+  }
 
   // At the end of the simulation: reports the CPU time of bursts still in progress (CPU-bound
   // threads are cut off mid-burst when the jobs end).

@@ -211,8 +211,13 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
          {"training_time_method",
           extrapolated
               ? fmt::format("extrapolated: {} measured iterations x {} iterations per epoch "
-                            "(dataset_size {} / batch {}, last partial batch counted as full)",
-                            measured, iterations_per_epoch, spec.dataset_size, batch)
+                            "(dataset_size {} / batch {}, last partial batch counted as full){}",
+                            measured, iterations_per_epoch, spec.dataset_size, batch,
+                            config.run.steady_state_iterations > 0
+                                ? fmt::format("; steady-state mode (run.steady_state_iterations "
+                                              "{})",
+                                              config.run.steady_state_iterations)
+                                : std::string())
               : std::string("simulated: the measured iterations cover a full epoch")},
          {"energy_j_per_epoch", node_power * epoch_s}});
     // Durations of the measured iterations (end to end of consecutive iterations).

@@ -138,6 +138,24 @@ TEST(Config, JobMustHaveMoreIterationsThanWarmup) {
   EXPECT_EQ(errors[0].pointer, "/jobs/0/iterations");
 }
 
+TEST(Config, SteadyStateModeCapsTheSimulatedIterations) {
+  Json c = minimal();
+  c["jobs"][0]["iterations"] = 100;
+  c["run"]["warmup_iterations"] = 2;
+  // Off by default.
+  EXPECT_EQ(config_from_json(c, kData + "/minimal.json").jobs[0].iterations, 100);
+  c["run"]["steady_state_iterations"] = 3;
+  const Config capped = config_from_json(c, kData + "/minimal.json");
+  EXPECT_EQ(capped.jobs[0].iterations, 5);  // warm-up + steady-state iterations
+  EXPECT_EQ(capped.resolved()["run"]["steady_state_iterations"], 3);
+  c["run"]["steady_state_iterations"] = 500;  // never more than configured
+  EXPECT_EQ(config_from_json(c, kData + "/minimal.json").jobs[0].iterations, 100);
+  c["run"]["steady_state_iterations"] = -1;
+  const auto errors = errors_of(c);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].pointer, "/run/steady_state_iterations");
+}
+
 TEST(Config, DuplicateNamesAndMissingHost) {
   Json c = minimal();
   c["devices"][0]["kind"] = "gpu";

@@ -33,6 +33,7 @@ struct Lifetime {
   Bytes size = 0;
   std::int64_t start = 0;
   std::int64_t end = -1;  // -1: still live when the iteration ended
+  bool operator==(const Lifetime&) const = default;
 };
 
 struct Slot {
@@ -204,6 +205,10 @@ class TensorAwarePolicy final : public MemoryPolicy {
     std::vector<int> plannable_index;  // allocation k -> slot, or -1 if not planned
     std::vector<Slot> slots;
     Bytes arena_address = 0, arena_bytes = 0;
+    // The record the current plan was last built from. Replanning from the same record again
+    // gives the same plan (the merge keeps it, packing is deterministic, the arena already fits),
+    // so it is skipped: a step that repeats its allocations exactly costs no packing.
+    std::vector<Lifetime> planned_from;
   };
   struct Device {
     explicit Device(double capacity) : space(static_cast<Bytes>(capacity)), fallback(space) {}
@@ -235,6 +240,7 @@ class TensorAwarePolicy final : public MemoryPolicy {
   // the sequence has the same structure) and makes sure the arena can hold it.
   void replan(Job& job, AllocResult& result) {
     Device& d = *devices_.at(job.device);
+    if (job.arena_bytes > 0 && job.record == job.planned_from) return;
     std::vector<int> index(job.record.size(), -1);
     std::vector<Slot> slots;
     for (std::size_t k = 0; k < job.record.size(); ++k) {
@@ -271,6 +277,7 @@ class TensorAwarePolicy final : public MemoryPolicy {
       if (!address) {  // no plan this iteration; everything falls back
         job.plannable_index.clear();
         job.slots.clear();
+        job.planned_from.clear();
         d.update();
         return;
       }
@@ -281,6 +288,7 @@ class TensorAwarePolicy final : public MemoryPolicy {
     }
     job.plannable_index = std::move(index);
     job.slots = std::move(slots);
+    job.planned_from = job.record;
     d.update();
   }
 
