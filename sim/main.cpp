@@ -148,12 +148,15 @@ int run(int argc, char** argv) {
       "aisim: a discrete-event simulator of a heterogeneous AI node (CPU, GPU, TPU, NPU)\n"
       "running deep-learning training under OS scheduler and memory-manager policies."};
   app.set_version_flag("--version", std::string("aisim ") + std::string(aisim::aisim_version()));
-  std::string config_path, output_dir;
+  std::string config_path, output_dir, timeline_path;
   bool quiet = false, list = false;
   std::vector<std::string> simgrid_cfg;
   app.add_option("-c,--config", config_path, "JSON config to simulate (docs/config.md)");
   app.add_option("-o,--output", output_dir,
                  "directory for report.json (overrides run.output_dir in the config)");
+  app.add_option("--timeline", timeline_path,
+                 "write the run as Chrome trace-event JSON for ui.perfetto.dev (.json, or .json.gz "
+                 "compressed; docs/timeline.md)");
   app.add_flag("-q,--quiet", quiet, "print nothing on success (errors still go to stderr)");
   app.add_flag("--list-policies", list, "list the scheduler and memory policies with descriptions");
   app.add_option("--simgrid-cfg", simgrid_cfg,
@@ -232,12 +235,13 @@ int run(int argc, char** argv) {
   }
   const aisim::Config config = aisim::load_config(config_path);
   const auto traces = aisim::load_workloads(config);
-  const aisim::Json report = aisim::run_simulation(config, traces, {simgrid_cfg});
+  const aisim::Json report = aisim::run_simulation(config, traces, {simgrid_cfg, timeline_path});
   const std::string path =
       aisim::write_report(report, output_dir.empty() ? config.run.output_dir : output_dir);
   if (!quiet) {
     aisim::print_summary(report, std::cout);
     std::cout << "report: " << path << "\n";
+    if (!timeline_path.empty()) std::cout << "timeline: " << timeline_path << "\n";
   }
   return 0;
 }

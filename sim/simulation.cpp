@@ -12,6 +12,7 @@
 #include "models/architecture.hpp"
 #include "sim/node_runtime.hpp"
 #include "sim/platform.hpp"
+#include "sim/timeline.hpp"
 #include "workloads/generator.hpp"
 #include "workloads/importers.hpp"
 #include "workloads/trace_io.hpp"
@@ -123,6 +124,9 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
                     const SimulationOptions& options) {
   namespace s4u = simgrid::s4u;
   const auto wall_start = std::chrono::steady_clock::now();
+  std::unique_ptr<Timeline> timeline;
+  if (!options.timeline_path.empty())
+    timeline = std::make_unique<Timeline>(options.timeline_path, config, traces);
 
   std::vector<std::string> args = simgrid_engine_args();
   for (const auto& c : options.simgrid_cfg) args.push_back("--cfg=" + c);
@@ -139,6 +143,7 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
                            config.devices[config.host_index()].cores, config.run.util_window_s,
                            static_cast<int>(config.jobs.size()));
   NodeRuntime runtime(config, platform, traces, *scheduler, *memory, metrics);
+  runtime.set_timeline(timeline.get());
   runtime.start();
   engine.run();
   if (runtime.out_of_memory()) throw OutOfMemoryError(*runtime.out_of_memory());
@@ -146,6 +151,7 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   const double end_s = s4u::Engine::get_clock();
   runtime.finish();
   metrics.finish(end_s);
+  if (timeline) timeline->finish(end_s);
   const double window_start = metrics.window_start_s();
   const double window_s = end_s - window_start;
 
@@ -285,7 +291,7 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
 
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  return Json{{"schema_version", kReportSchemaVersion},
+  Json report{{"schema_version", kReportSchemaVersion},
               {"aisim_version", aisim_version()},
               {"seed", config.run.seed},
               {"config", config.resolved()},
@@ -298,6 +304,8 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
               {"host", host},
               {"memory", memory_report},
               {"node", {{"power_w", node_power}, {"energy_j", node_energy}}}};
+  if (timeline) report["simulation"]["timeline"] = options.timeline_path;
+  return report;
 }
 
 }  // namespace aisim
