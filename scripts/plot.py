@@ -132,7 +132,7 @@ def figure2(points, table3, out_path, plt):
             bars[(p.job_set, p.policy_set)] = (p.utilization_pct, None)
     models = ordered(m for m, _ in bars)
     policies = ordered(s for _, s in bars)
-    width = 0.8 / len(policies)
+    width = min(0.8 / len(policies), 0.35)  # a lone bar stays a bar, not a wall
     fig, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(models) * len(policies) / 2 + 3), 4.2))
     paper_drawn = False
     for k, policy in enumerate(policies):
@@ -141,7 +141,7 @@ def figure2(points, table3, out_path, plt):
             if (model, policy) not in bars:
                 continue
             value, paper = bars[(model, policy)]
-            x = i - 0.4 + width * (k + 0.5)
+            x = i + width * (k - (len(policies) - 1) / 2)
             xs.append(x)
             ys.append(value)
             if paper is not None:
@@ -154,6 +154,7 @@ def figure2(points, table3, out_path, plt):
                        label=None if paper_drawn else "paper")
             paper_drawn = True
     ax.set_xticks(range(len(models)), models)
+    ax.set_xlim(-0.6, len(models) - 0.4)
     ax.set_ylabel("GPU utilization (%)")
     ax.set_ylim(0, 110)
     ax.set_title("GPU utilization per model (measured window)")
