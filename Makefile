@@ -9,7 +9,7 @@ CONFIG    ?= configs/a100_tpu.json
 APT_PKGS  := libsimgrid-dev libboost-graph-dev nlohmann-json3-dev libfmt-dev libcli11-dev \
              libgtest-dev libbenchmark-dev cmake g++ make pkg-config python3-matplotlib
 
-.PHONY: deps configure build run test bench fuzz test-sanitize calibrate predict clean update-reference
+.PHONY: deps configure build run test bench fuzz test-sanitize calibrate predict figures clean update-reference
 
 FUZZ_SECONDS ?= 60
 FUZZ_PKGS    := clang libclang-rt-14-dev
@@ -59,6 +59,12 @@ calibrate: build
 
 predict: build
 	/usr/bin/python3 scripts/calibrate.py --aisim $(BUILD_DIR)/aisim --predict
+
+# Figures 2 and 4 (GPU utilization per model and over time) from a run of the default config.
+FIGURES_RUN ?= out/figures_run
+figures: build
+	$(BUILD_DIR)/aisim --quiet --config configs/a100_tpu.json --output $(FIGURES_RUN)
+	/usr/bin/python3 scripts/plot.py $(FIGURES_RUN)/report.json --output-dir results/figures
 
 # The test suite built with AddressSanitizer + UndefinedBehaviorSanitizer and the simulated
 # invariants on (part of `make test`). Labels `replay` and `slow` (replays of the 35-54 MB real

@@ -2,6 +2,7 @@
 
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Engine.hpp>
 
 namespace aisim {
 namespace s4u = simgrid::s4u;
@@ -38,7 +39,9 @@ void CopyEngine::run() {
     }
     const double bytes = queue_.front();
     queue_.pop_front();
+    const double start = s4u::Engine::get_clock();
     s4u::Comm::sendto(from_, to_, static_cast<std::uint64_t>(bytes));
+    if (timeline_) timeline_->copy(device_, bytes, start, s4u::Engine::get_clock());
     const std::uint64_t ticket = finished_++;
     // The copy's completion event wakes whoever waits for it.
     auto [lo, hi] = waiters_.equal_range(ticket);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/host_cpu.hpp"
+#include "sim/timeline.hpp"
 
 namespace aisim {
 
@@ -20,6 +21,11 @@ class CopyEngine {
   CopyEngine(simgrid::s4u::Host* from, simgrid::s4u::Host* to, HostCpu& cpu);
 
   void start();  // creates the engine's daemon actor
+  // Reports every copy to `timeline` as one of `device`'s (null: none, the default).
+  void set_timeline(Timeline* timeline, int device) {
+    timeline_ = timeline;
+    device_ = device;
+  }
   // Enqueues a copy of `bytes`; never blocks. Returns a ticket for done()/wait().
   std::uint64_t enqueue(double bytes);
   bool done(std::uint64_t ticket) const { return ticket < finished_; }
@@ -33,6 +39,8 @@ class CopyEngine {
   simgrid::s4u::Host* from_;
   simgrid::s4u::Host* to_;
   HostCpu& cpu_;
+  Timeline* timeline_ = nullptr;
+  int device_ = -1;
   std::deque<double> queue_;
   std::uint64_t issued_ = 0, finished_ = 0;  // copies complete in FIFO order
   bool idle_waiting_ = false;

@@ -27,9 +27,10 @@ void DeviceEngine::set_depth() {
   node_.devices[id_].backlog_s = backlog_s_;
 }
 
-void DeviceEngine::submit(double duration_s) {
+void DeviceEngine::submit(double duration_s, const KernelLabel& label) {
   ++submitted_;
   queue_.push_back(duration_s);
+  if (timeline_) labels_.push_back(label);
   backlog_s_ += duration_s;
   set_depth();
   if (idle_waiting_) {
@@ -38,13 +39,13 @@ void DeviceEngine::submit(double duration_s) {
   }
 }
 
-void DeviceEngine::submit(double duration_s, SimThread& thread) {
+void DeviceEngine::submit(double duration_s, SimThread& thread, const KernelLabel& label) {
   while (queue_.size() + (busy_ ? 1 : 0) >= launch_queue_depth_) {
     slot_waiters_.push_back(&thread);
     cpu_.release_core(thread);
     cpu_.wait_for_core(thread);
   }
-  submit(duration_s);
+  submit(duration_s, label);
 }
 
 void DeviceEngine::synchronize(SimThread& thread, bool spin) {
@@ -80,6 +81,10 @@ void DeviceEngine::run() {
     const double end = s4u::Engine::get_clock();
     ++completed_;
     metrics_.kernel_ran(id_, start, end);
+    if (timeline_) {
+      timeline_->kernel(id_, labels_.front(), start, end);
+      labels_.pop_front();
+    }
     metrics_.kernel_ended(id_, end);
     if (!slot_waiters_.empty()) {  // a launch queue slot is free: the first blocked launch goes on
       SimThread* t = slot_waiters_.front();

@@ -14,6 +14,7 @@
 #include "policies/node_state.hpp"
 #include "sim/host_cpu.hpp"
 #include "sim/metrics.hpp"
+#include "sim/timeline.hpp"
 
 namespace aisim {
 
@@ -28,11 +29,14 @@ class DeviceEngine {
 
   // Creates the engine's actor (a daemon: the simulation ends when the jobs do).
   void start();
-  // Enqueues a kernel of `duration_s`; never blocks the caller.
-  void submit(double duration_s);
+  // Reports every kernel to `timeline` (null: none, the default). Set before the first submit.
+  void set_timeline(Timeline* timeline) { timeline_ = timeline; }
+  // Enqueues a kernel of `duration_s`; never blocks the caller. `label` names it on the
+  // timeline (kept only when there is one).
+  void submit(double duration_s, const KernelLabel& label = {});
   // Same, as a launch call made by `thread`: while launch_queue_depth kernels are pending
   // (queued or running) the call blocks (releasing the core) until one finishes, as CUDA does.
-  void submit(double duration_s, SimThread& thread);
+  void submit(double duration_s, SimThread& thread, const KernelLabel& label = {});
   // Waits until every submitted kernel has finished. Returns at once, keeping the core, if the
   // stream is already idle. `spin`: the thread keeps its core busy polling (it can still be
   // preempted like any CPU-bound thread); otherwise it blocks, releasing its core, and is woken.
@@ -48,6 +52,8 @@ class DeviceEngine {
   MetricsCollector& metrics_;
   HostCpu& cpu_;
   std::deque<double> queue_;
+  Timeline* timeline_ = nullptr;
+  std::deque<KernelLabel> labels_;  // parallel to queue_, only while timeline_ is set
   std::uint64_t submitted_ = 0, completed_ = 0;
   double backlog_s_ = 0;  // queued durations + the running kernel's
   bool busy_ = false;

@@ -35,6 +35,7 @@ int run_single_point(const Config& config, const ExperimentPoint& point, const R
   const auto start = Clock::now();
   SimulationOptions options;
   options.simgrid_cfg = request.simgrid_cfg;
+  options.timeline_path = request.timeline_path;
   Json report = run_simulation(config, traces, options);
   const double wall_s = seconds_since(start);
   report["kind"] = "simulation";
@@ -47,6 +48,7 @@ int run_single_point(const Config& config, const ExperimentPoint& point, const R
   if (!request.quiet) {
     print_summary(report, wall_s, out);
     out << "report: " << path << "\n";
+    if (!request.timeline_path.empty()) out << "timeline: " << request.timeline_path << "\n";
   }
   return 0;
 }

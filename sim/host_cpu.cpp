@@ -44,6 +44,7 @@ SimThread& HostCpu::add_thread(std::string name, int nice, DeviceId feeds_device
   view.nice = nice;
   view.feeds_device = feeds_device;
   metrics_.thread_added(thread->id, view.name);
+  if (timeline_) timeline_->thread_added(thread->id, view.name);
   node_.threads.push_back(std::move(view));
   thread->granted = s4u::Semaphore::create(0);
   threads_.push_back(std::move(thread));
@@ -162,6 +163,7 @@ void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
     thread.burst_start_s = -1;
     metrics_.core_busy(core, start, end);
     metrics_.thread_ran(thread.id, start, end);
+    if (timeline_) timeline_->thread_ran(core, thread.id, start, end);
     update_curr(thread);
     remaining -= end - start;  // stays +inf for a spin
     if (switched_out) requeue(thread);
@@ -174,6 +176,7 @@ void HostCpu::finish() {
     if (t->burst_start_s < 0 || t->core == kNone) continue;
     metrics_.core_busy(t->core, t->burst_start_s, now);
     metrics_.thread_ran(t->id, t->burst_start_s, now);
+    if (timeline_) timeline_->thread_ran(t->core, t->id, t->burst_start_s, now);
     t->burst_start_s = now;  // if the simulation went on, the rest of the burst counts from here
   }
 }
@@ -219,6 +222,7 @@ void HostCpu::wait_for_core(SimThread& thread) {
   const double now = clock_s();
   metrics_.core_busy(thread.core, start, now);
   metrics_.thread_switched_in(thread.id, thread.runnable_since_s, now, thread.woken);
+  if (timeline_) timeline_->context_switch(thread.core, thread.id, start, now);
   thread.picked_at_s = now;
   thread.accounted_until_s = now;
 }

@@ -25,6 +25,7 @@
 #include "policies/node_state.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "sim/metrics.hpp"
+#include "sim/timeline.hpp"
 
 namespace aisim {
 
@@ -47,6 +48,9 @@ class HostCpu {
           MetricsCollector& metrics);
 
   SimThread& add_thread(std::string name, int nice, DeviceId feeds_device = kNone);
+  // Reports every slice and context switch to `timeline` (null: none, the default). Set before
+  // the first add_thread.
+  void set_timeline(Timeline* timeline) { timeline_ = timeline; }
   const ThreadView& view(const SimThread& thread) const { return node_.threads[thread.id]; }
 
   // Starts the periodic load-balancing actor if the policy balances (a daemon).
@@ -101,6 +105,7 @@ class HostCpu {
   SchedulerPolicy& policy_;
   NodeState& node_;
   MetricsCollector& metrics_;
+  Timeline* timeline_ = nullptr;
   std::vector<std::unique_ptr<SimThread>> threads_;
 };
 

@@ -172,6 +172,10 @@ int run(int argc, char** argv) {
   app.add_option("--job", request.job_set,
                  "simulate only this job set (a measured job's name, or \"all\")");
   app.add_option("--policy-set", request.policy_set, "simulate only this policy set");
+  app.add_option("--timeline", request.timeline_path,
+                 "write the run as Chrome trace-event JSON for ui.perfetto.dev (.json, or .json.gz "
+                 "compressed; docs/timeline.md); with several simulations, one file per point "
+                 "(NAME.<job set>.<policy set>.json)");
   app.add_flag("-q,--quiet", quiet, "print nothing on success (errors still go to stderr)");
   app.add_flag("--list-policies", list, "list the scheduler and memory policies with descriptions");
   app.add_option("--simgrid-cfg", simgrid_cfg,

@@ -19,10 +19,11 @@ MeasuredReplay measured_replay(const Trace& trace, DeviceKind kind, double defau
 }
 
 void replay_iteration(const MeasuredReplay& replay, const std::vector<double>& kernel_duration_s,
-                      HostCpu& cpu, SimThread& thread, DeviceEngine& engine) {
+                      HostCpu& cpu, SimThread& thread, DeviceEngine& engine, KernelLabel label) {
   for (size_t i = 0; i < kernel_duration_s.size(); ++i) {
     cpu.compute(thread, replay.host_s[i]);
-    if (!replay.host_only[i]) engine.submit(kernel_duration_s[i], thread);
+    label.op = static_cast<int>(i);
+    if (!replay.host_only[i]) engine.submit(kernel_duration_s[i], thread, label);
     if (replay.host_sync[i]) engine.synchronize(thread);
   }
 }

@@ -26,7 +26,9 @@ MeasuredReplay measured_replay(const Trace& trace, DeviceKind kind, double defau
 
 // One iteration on the dispatch thread: per op, host time, then the launch (blocking while the
 // device's launch queue is full), then a wait for the device where the trace recorded one.
+// `label` (job, iteration) names the kernels on the timeline; its op is set here.
 void replay_iteration(const MeasuredReplay& replay, const std::vector<double>& kernel_duration_s,
-                      HostCpu& cpu, SimThread& thread, DeviceEngine& engine);
+                      HostCpu& cpu, SimThread& thread, DeviceEngine& engine,
+                      KernelLabel label = {});
 
 }  // namespace aisim

@@ -176,6 +176,24 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
 
 NodeRuntime::~NodeRuntime() = default;
 
+void NodeRuntime::set_timeline(Timeline* timeline) {
+  timeline_ = timeline;
+  if (timeline)
+    timeline->set_energy_reader(
+        [this](int device) { return sg_host_get_consumed_energy(platform_.hosts[device]); });
+  cpu_->set_timeline(timeline);
+  for (std::size_t d = 0; d < engines_.size(); ++d) {
+    if (engines_[d]) engines_[d]->set_timeline(timeline);
+    if (copy_engines_[d]) copy_engines_[d]->set_timeline(timeline, static_cast<int>(d));
+  }
+}
+
+void NodeRuntime::memory_changed(DeviceId device) {
+  const DeviceMemoryUsage usage = memory_.current_usage(device);
+  timeline_->device_memory(device, s4u::Engine::get_clock(), usage.reserved_bytes,
+                           usage.allocated_bytes);
+}
+
 void NodeRuntime::start() {
   for (auto& engine : engines_)
     if (engine) engine->start();
@@ -206,6 +224,7 @@ void NodeRuntime::on_job_warmed_up(int job) {
   const bool was_started = metrics_.window_started();
   metrics_.job_warmed_up(job, s4u::Engine::get_clock(), !plans_[job].spec->cotenant);
   if (was_started || !metrics_.window_started()) return;
+  if (timeline_) timeline_->window_started(s4u::Engine::get_clock());
   for (auto* h : platform_.hosts) window_start_energy_j_.push_back(sg_host_get_consumed_energy(h));
 }
 
@@ -231,6 +250,7 @@ bool NodeRuntime::allocate(int job, int iteration, SimThread& thread, const Tens
   const JobPlan& plan = plans_[job];
   const DeviceSpec& device = config_.devices[plan.device];
   const AllocResult alloc = memory_.allocate(plan.device, tensor, s4u::Engine::get_clock());
+  if (timeline_) memory_changed(plan.device);
   charge_device_frees(job, thread, alloc.device_frees);  // a policy emptying its cache
   if (!alloc.ok) {
     const auto usage = memory_.usage(plan.device);
@@ -259,6 +279,7 @@ void NodeRuntime::release(int job, SimThread& thread, TensorId tensor) {
                     "job %d releases tensor %llu, which it does not hold", job,
                     static_cast<unsigned long long>(tensor));
   const ReleaseResult r = memory_.release(plans_[job].device, tensor, s4u::Engine::get_clock());
+  if (timeline_) memory_changed(plans_[job].device);
   charge_device_frees(job, thread, r.device_frees);
 }
 
@@ -290,6 +311,7 @@ void NodeRuntime::dispatch(int job) {
   };
   double next_seq = draw_length();
   for (int it = 0; it < spec.iterations; ++it) {
+    const double iteration_start_s = s4u::Engine::get_clock();
     const double seq = next_seq;
     if (it + 1 < spec.iterations) next_seq = draw_length();
     if (plan.per_iteration_lengths) {
@@ -303,6 +325,7 @@ void NodeRuntime::dispatch(int job) {
       metrics_.feeder_state(plan.device, FeederState::kHost, s4u::Engine::get_clock());
     }
     const AllocResult planned = memory_.on_iteration_start(job, it);
+    if (timeline_) memory_changed(plan.device);
     if (planned.device_allocations > 0) {
       const double time_s = planned.device_allocations * device.malloc_latency_s;
       cpu_->compute(thread, time_s);
@@ -326,7 +349,10 @@ void NodeRuntime::dispatch(int job) {
         if (!allocate(job, it, thread, input, "(iteration start)")) return;
         const double start = s4u::Engine::get_clock();
         cpu_->release_core(thread);
+        const double copy_start_s = s4u::Engine::get_clock();
         s4u::Comm::sendto(host, accelerator, static_cast<std::uint64_t>(input_bytes));
+        if (timeline_)
+          timeline_->input_copy(job, input_bytes, copy_start_s, s4u::Engine::get_clock());
         cpu_->wake(thread);
         cpu_->wait_for_core(thread);
         metrics_.copy_stall(s4u::Engine::get_clock() - start);
@@ -351,7 +377,8 @@ void NodeRuntime::dispatch(int job) {
       for (std::size_t i = 0; i < plan.allocate_before_op.size(); ++i)
         for (const auto& t : plan.allocate_before_op[i])
           if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
-      replay_iteration(plan.replay, plan.kernel_duration_s, *cpu_, thread, engine);
+      replay_iteration(plan.replay, plan.kernel_duration_s, *cpu_, thread, engine,
+                       {job, -1, it, static_cast<float>(seq)});
       for (const auto& ops : plan.release_after_op)
         for (TensorId t : ops) release(job, thread, t);
     } else {
@@ -359,7 +386,8 @@ void NodeRuntime::dispatch(int job) {
         for (const auto& t : plan.allocate_before_op[i])
           if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
         cpu_->compute(thread, plan.host_time_per_op_s);
-        engine.submit(plan.kernel_duration_s[i]);
+        engine.submit(plan.kernel_duration_s[i],
+                      {job, static_cast<int>(i), it, static_cast<float>(seq)});
         for (TensorId t : plan.release_after_op[i]) release(job, thread, t);
       }
       // The end of a training step reads the loss: the host waits for the device.
@@ -372,6 +400,7 @@ void NodeRuntime::dispatch(int job) {
     }
     if (input_bytes > 0) release(job, thread, input_batch_id(job, it));
     metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size, seq);
+    if (timeline_) timeline_->iteration(job, it, iteration_start_s, s4u::Engine::get_clock());
     if (it + 1 == config_.run.warmup_iterations) on_job_warmed_up(job);
   }
   if (plan.replay.active) engine.synchronize(thread);  // the last step's device work

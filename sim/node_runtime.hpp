@@ -17,6 +17,7 @@
 #include "sim/host_cpu.hpp"
 #include "sim/metrics.hpp"
 #include "sim/platform.hpp"
+#include "sim/timeline.hpp"
 #include "workloads/sequence_length.hpp"
 #include "workloads/trace.hpp"
 
@@ -28,6 +29,9 @@ class NodeRuntime {
               SchedulerPolicy& scheduler, MemoryPolicy& memory, MetricsCollector& metrics);
   ~NodeRuntime();
 
+  // Reports the run to `timeline` (docs/timeline.md); null (the default) reports nothing. Call
+  // before start().
+  void set_timeline(Timeline* timeline);
   // Creates every actor; call once, before Engine::run().
   void start();
   // After Engine::run(): closes what was still in progress (CPU bursts of endless threads).
@@ -51,12 +55,15 @@ class NodeRuntime {
                 const std::string& op);
   void release(int job, SimThread& thread, TensorId tensor);
   void charge_device_frees(int job, SimThread& thread, int frees);
+  // The timeline's device-memory counter after the memory policy changed `device`'s figures.
+  void memory_changed(DeviceId device);
 
   const Config& config_;
   const Platform& platform_;
   SchedulerPolicy& scheduler_;
   MemoryPolicy& memory_;
   MetricsCollector& metrics_;
+  Timeline* timeline_ = nullptr;
   NodeState node_;
   std::unique_ptr<HostCpu> cpu_;
   std::vector<std::unique_ptr<DeviceEngine>> engines_;  // index = device index (null for the CPU)

@@ -11,6 +11,7 @@
 #include "models/architecture.hpp"
 #include "sim/node_runtime.hpp"
 #include "sim/platform.hpp"
+#include "sim/timeline.hpp"
 #include "workloads/generator.hpp"
 #include "workloads/importers.hpp"
 #include "workloads/trace_io.hpp"
@@ -125,6 +126,9 @@ std::vector<std::string> simgrid_engine_args() {
 Json run_simulation(const Config& config, const std::vector<Trace>& traces,
                     const SimulationOptions& options) {
   namespace s4u = simgrid::s4u;
+  std::unique_ptr<Timeline> timeline;
+  if (!options.timeline_path.empty())
+    timeline = std::make_unique<Timeline>(options.timeline_path, config, traces);
 
   std::vector<std::string> args = simgrid_engine_args();
   for (const auto& c : options.simgrid_cfg) args.push_back("--cfg=" + c);
@@ -143,6 +147,7 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   metrics.set_window_jobs(static_cast<int>(std::count_if(
       config.jobs.begin(), config.jobs.end(), [](const JobSpec& j) { return !j.cotenant; })));
   NodeRuntime runtime(config, platform, traces, *scheduler, *memory, metrics);
+  runtime.set_timeline(timeline.get());
   runtime.start();
   engine.run();
   if (runtime.out_of_memory()) throw OutOfMemoryError(*runtime.out_of_memory());
@@ -150,6 +155,7 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
   const double end_s = s4u::Engine::get_clock();
   runtime.finish();
   metrics.finish(end_s);
+  if (timeline) timeline->finish(end_s);
   const double window_start = metrics.window_start_s();
   const double window_s = end_s - window_start;
 
@@ -296,7 +302,7 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
       {"prefetch_hit_rate_pct", pct(static_cast<double>(metrics.prefetch_hits()),
                                     static_cast<double>(metrics.prefetches_used()))}};
 
-  return Json{{"schema_version", kReportSchemaVersion},
+  Json report{{"schema_version", kReportSchemaVersion},
               {"aisim_version", aisim_version()},
               {"seed", config.run.seed},
               {"config", config.resolved()},
@@ -308,6 +314,8 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
               {"host", host},
               {"memory", memory_report},
               {"node", {{"power_w", node_power}, {"energy_j", node_energy}}}};
+  if (timeline) report["simulation"]["timeline"] = options.timeline_path;
+  return report;
 }
 
 }  // namespace aisim

@@ -21,6 +21,9 @@ std::vector<Trace> load_workloads(const Config& config);
 
 struct SimulationOptions {
   std::vector<std::string> simgrid_cfg;  // extra "--cfg=..." settings passed to SimGrid
+  // Chrome trace-event JSON of the run (docs/timeline.md); gzip when it ends in ".gz"; empty:
+  // none. Cannot-write is an InputError naming the file, raised before anything is simulated.
+  std::string timeline_path;
 };
 
 // SimGrid's command-line settings for aisim's engine (program name first): CM02 without TCP

@@ -61,6 +61,9 @@ class CachingPolicy final : public MemoryPolicy {
         std::max(d.allocator.largest_free_block_bytes(), d.space.largest_free_range_bytes()));
     return u;
   }
+  DeviceMemoryUsage current_usage(DeviceId device) const override {
+    return devices_.at(device)->usage;
+  }
 
  private:
   struct Live {

@@ -95,6 +95,9 @@ class MemoryPolicy {
   virtual ReleaseResult empty_cache(DeviceId /*device*/) { return {}; }
 
   virtual DeviceMemoryUsage usage(DeviceId device) const = 0;
+  // usage() without largest_free_block_bytes (left 0), so without a scan of the free lists: for
+  // callers that read the figures after every request (the timeline's memory counter).
+  virtual DeviceMemoryUsage current_usage(DeviceId device) const { return usage(device); }
 };
 
 using MemoryRegistry = PolicyRegistry<MemoryPolicy>;

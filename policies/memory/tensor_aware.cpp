@@ -188,6 +188,9 @@ class TensorAwarePolicy final : public MemoryPolicy {
         std::max(d.fallback.largest_free_block_bytes(), d.space.largest_free_range_bytes()));
     return u;
   }
+  DeviceMemoryUsage current_usage(DeviceId device) const override {
+    return devices_.at(device)->usage;
+  }
 
  private:
   struct Live {
