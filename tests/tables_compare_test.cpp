@@ -4,6 +4,7 @@
 #include "models/errors.hpp"
 #include "sim/compare.hpp"
 #include "sim/config.hpp"
+#include "sim/experiment.hpp"
 #include "sim/sweep.hpp"
 #include "sim/tables.hpp"
 
@@ -104,6 +105,12 @@ TEST(Tables, RowsComeFromTheReportsAndCompareWithTheBaseline) {
   const Json other =
       table3_rows({{"r", "x", fake_report("fifo", "no-cache", 1, 1, 1, 1), ""}}, "x");
   EXPECT_TRUE(other[0]["paper"].is_null());
+}
+
+TEST(Experiment, TimelineFileNamePerPoint) {
+  EXPECT_EQ(point_file_name("t.json", "resnet50.baseline"), "t.resnet50.baseline.json");
+  EXPECT_EQ(point_file_name("out/t.json.gz", "a.b"), "out/t.a.b.json.gz");
+  EXPECT_EQ(point_file_name("trace", "a.b"), "trace.a.b");
 }
 
 TEST(Tables, CsvHasTheUnionOfColumnsAndQuotes) {
