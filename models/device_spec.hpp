@@ -40,9 +40,13 @@ struct DeviceSpec {
   // Launches that may be pending (queued or running) before a launch call blocks: CUDA blocks
   // cudaLaunchKernel when about 1024 are pending (seen in the Kineto traces, docs/validation.md).
   int launch_queue_depth = 1024;
-  double malloc_latency_s = 0;   // one device allocation (cudaMalloc-like)
-  double free_latency_s = 0;     // one device free (cudaFree-like, after a device sync)
-  double context_switch_s = 0;   // host CPU: cost of switching a thread in
+  double malloc_latency_s = 0;  // one device allocation (cudaMalloc-like)
+  double free_latency_s = 0;    // one device free (cudaFree-like, after a device sync)
+  double context_switch_s = 0;  // host CPU: cost of switching a thread in
+  // Host CPU: the indirect cost of a switch, refilling the caches the thread lost. Paid on top of
+  // context_switch_s when a thread switches in on a core where another thread ran since it last
+  // ran there (or where it never ran); not when it returns to a core left idle.
+  double context_switch_cache_refill_s = 0;
 
   double idle_power_w = 0;
   double busy_power_w = 0;

@@ -40,10 +40,20 @@ struct DeviceView {
   double backlog_s = 0;
   double launch_latency_s = 0;
   double host_link_bandwidth_bytes_per_s = 0;
+  // The running kernel (0, 0 when idle): its duration, counted whole in backlog_s, and when it
+  // ends, so that a policy can count only what is left of it.
+  double running_s = 0;
+  double running_end_s = 0;
+  // Device time still to run at `now_s`: the queued kernels plus the rest of the running one.
+  double remaining_s(double now_s) const {
+    const double rest = running_end_s > now_s ? running_end_s - now_s : 0.0;
+    const double left = backlog_s - running_s + rest;
+    return left > 0 ? left : 0.0;
+  }
 };
 
 struct NodeState {
-  double now_s = 0;
+  double now_s = 0;  // current as of the last policy call
   std::vector<CoreView> cores;
   std::vector<DeviceView> devices;
   std::vector<ThreadView> threads;  // index = ThreadId; every thread the host knows

@@ -5,10 +5,10 @@
 #include <set>
 
 #include "models/architecture.hpp"
-#include "workloads/importers.hpp"
 #include "policies/memory/memory_policy.hpp"
 #include "policies/scheduler/scheduler_policy.hpp"
 #include "workloads/generator.hpp"
+#include "workloads/importers.hpp"
 
 namespace aisim {
 namespace {
@@ -21,6 +21,11 @@ constexpr double kDefaultKernelOverheadS = 1e-6;  // CUDA Graphs blog: ~0.5-1 us
 constexpr double kDefaultMallocLatencyS = 10e-6;  // Cytnx PR #850: malloc+kernel+free ~14 us
 constexpr double kDefaultFreeLatencyS = 10e-6;
 constexpr double kDefaultContextSwitchS = 2e-6;  // lmbench lat_ctx / pipe ping-pong 1.1-2.4 us
+// The indirect (cache-refill) cost depends on the thread's working set: ~3 us for 16 KiB (lmbench
+// lat_ctx 2p/16K minus 2p/0K), up to more than 1 ms for large ones (Li, Ding, Shen 2007). No
+// single default fits every thread, so none is charged unless the config gives one
+// (docs/hardware.md; the shipped configs do).
+constexpr double kDefaultContextSwitchCacheRefillS = 0;
 constexpr double kDefaultFrameworkOverheadS = 10e-6;
 // Assumption (no measurement in docs/): decoding one ImageNet JPEG and augmenting it
 // (RandomResizedCrop + flip + normalize) on one core, order of a few ms.
@@ -133,6 +138,9 @@ DeviceSpec read_device(const Json& value, const std::string& at, DiagnosticSink&
       r.quantity_or("free_latency", Dimension::kTime, kDefaultFreeLatencyS, Sign::kNonNegative);
   d.context_switch_s =
       r.quantity_or("context_switch", Dimension::kTime, kDefaultContextSwitchS, Sign::kNonNegative);
+  d.context_switch_cache_refill_s =
+      r.quantity_or("context_switch_cache_refill", Dimension::kTime,
+                    kDefaultContextSwitchCacheRefillS, Sign::kNonNegative);
   const auto idle =
       r.quantity("idle_power", Dimension::kPower, Presence::kRequired, Sign::kNonNegative);
   const auto busy = r.quantity("busy_power", Dimension::kPower, Presence::kRequired);
@@ -235,15 +243,20 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
       sink.add(ir.child("format"), "unknown trace format \"" + j.import_format +
                                        "\"; valid: " + std::string(trace_format_names()));
     if (const Json* step = ir.any("step")) {
-      if (step->is_string()) j.import_step = step->get<std::string>();
-      else if (step->is_number_integer()) j.import_step = step->dump();
-      else sink.add(ir.child("step"), "expected \"all\", \"median\" or a step number, got " + step->dump());
+      if (step->is_string())
+        j.import_step = step->get<std::string>();
+      else if (step->is_number_integer())
+        j.import_step = step->dump();
+      else
+        sink.add(ir.child("step"),
+                 "expected \"all\", \"median\" or a step number, got " + step->dump());
     }
     ir.finish();
   }
   if (int{r.has("model")} + int{r.has("trace")} + int{r.has("import")} != 1)
-    sink.add(at, "expected exactly one of \"model\" (a model name), \"trace\" (a trace file) or "
-                 "\"import\" (a recorded trace to import)");
+    sink.add(at,
+             "expected exactly one of \"model\" (a model name), \"trace\" (a trace file) or "
+             "\"import\" (a recorded trace to import)");
   const bool both = int{r.has("model")} + int{r.has("trace")} + int{r.has("import")} > 1;
   if (model) {
     j.model = *model;
@@ -274,6 +287,10 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
                                        "\"; valid: " + std::string(training_precision_names()));
   j.framework_overhead_s = r.quantity_or("framework_overhead", Dimension::kTime,
                                          kDefaultFrameworkOverheadS, Sign::kNonNegative);
+  j.framework = r.string_or("framework", "pytorch-eager");
+  if (j.framework != "pytorch-eager" && j.framework != "xla")
+    sink.add(r.child("framework"),
+             "unknown framework \"" + j.framework + "\"; valid: pytorch-eager, xla");
   if (const Json* seq = r.any("sequence_length"))
     j.sequence = read_sequence_length(*seq, r.child("sequence_length"), sink);
   const std::string sync = r.string_or("sync", "block");
@@ -294,6 +311,14 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
   if (const Json* cotenant = r.any("cotenant")) {
     if (cotenant->is_boolean()) j.cotenant = cotenant->get<bool>();
     else sink.add(r.child("cotenant"), "expected true or false, got " + cotenant->dump());
+  }
+  if (const Json* optimizer = r.object("optimizer", Presence::kOptional)) {
+    JsonObjectReader o(*optimizer, r.child("optimizer"), sink);
+    j.optimizer.cpu_time_per_iteration_s = o.quantity("cpu_time_per_iteration", Dimension::kTime,
+                                                      Presence::kRequired, Sign::kNonNegative)
+                                               .value_or(0);
+    j.optimizer.nice = static_cast<int>(o.integer_or("nice", 0, -20, 19));
+    o.finish();
   }
   r.finish();
   return j;
@@ -354,6 +379,9 @@ PolicySpec read_policies(const Json& value, const std::string& at, DiagnosticSin
     p.memory = *m;
     check_policy(*m, MemoryRegistry::instance().names(), r.child("memory"), "memory policy", sink);
   }
+  p.placement = r.string_or("placement", "scheduler");
+  check_policy(p.placement, {"heft", "scheduler"}, r.child("placement"), "placement", sink);
+  p.starving_queue_depth = static_cast<int>(r.integer_or("starving_queue_depth", 2, 1, 1 << 20));
   r.finish();
   return p;
 }
@@ -414,6 +442,7 @@ void check_cross_references(const Config& c, DiagnosticSink& sink, bool devices_
   for (size_t i = 0; i < c.jobs.size(); ++i) {
     const auto& j = c.jobs[i];
     const std::string at = "/jobs/" + std::to_string(i);
+    if (j.placeable()) continue;  // "auto": placed per op among the accelerators at run time
     const int dev = c.device_index(j.device);
     if (!j.device.empty() && dev < 0) {
       if (devices_named)
@@ -726,6 +755,7 @@ Json Config::resolved() const {
                     {"malloc_latency_s", d.malloc_latency_s},
                     {"free_latency_s", d.free_latency_s},
                     {"context_switch_s", d.context_switch_s},
+                    {"context_switch_cache_refill_s", d.context_switch_cache_refill_s},
                     {"idle_power_w", d.idle_power_w},
                     {"busy_power_w", d.busy_power_w}});
   }
@@ -749,6 +779,10 @@ Json Config::resolved() const {
                    {"device", j.device},
                    {"precision", j.precision},
                    {"framework_overhead_s", j.framework_overhead_s},
+                   {"framework", j.framework},
+                   {"optimizer",
+                    {{"cpu_time_per_iteration_s", j.optimizer.cpu_time_per_iteration_s},
+                     {"nice", j.optimizer.nice}}},
                    {"sequence_length", sequence_json(j.sequence)},
 
                    {"sync", j.sync_spin ? "spin" : "block"},
@@ -760,8 +794,11 @@ Json Config::resolved() const {
                    {"cotenant", j.cotenant}});
   Json sets = Json::array();
   for (const auto& p : policy_sets)
-    sets.push_back(
-        {{"name", p.name}, {"scheduler", p.policies.scheduler}, {"memory", p.policies.memory}});
+    sets.push_back({{"name", p.name},
+                    {"scheduler", p.policies.scheduler},
+                    {"memory", p.policies.memory},
+                    {"placement", p.policies.placement},
+                    {"starving_queue_depth", p.policies.starving_queue_depth}});
   Json bg = Json::array();
   for (const auto& b : background_load)
     bg.push_back({{"name", b.name},
@@ -775,7 +812,11 @@ Json Config::resolved() const {
           {"links", lks},
           {"jobs", jbs},
           {"background_load", bg},
-          {"policies", {{"scheduler", policies.scheduler}, {"memory", policies.memory}}},
+          {"policies",
+           {{"scheduler", policies.scheduler},
+            {"memory", policies.memory},
+            {"placement", policies.placement},
+            {"starving_queue_depth", policies.starving_queue_depth}}},
           {"policy_sets", sets},
           {"run",
            {{"seed", run.seed},

@@ -32,6 +32,17 @@ struct DataLoaderSpec {
   int nice = 0;
 };
 
+// Host-side optimizer work of a job (e.g. a CPU optimizer step as in ZeRO-Offload): a thread of
+// its own that runs `cpu_time_per_iteration_s` of CPU once a step's device work is done; the next
+// step's first launch waits for it. cpu_time_per_iteration_s = 0: no optimizer thread.
+struct OptimizerSpec {
+  double cpu_time_per_iteration_s = 0;
+  int nice = 0;
+};
+
+// The device name that makes a job placeable: each op goes to the device the placement chooses.
+inline constexpr const char* kAutoDevice = "auto";
+
 struct JobSpec {
   std::string name;
   std::string model;       // architecture name (models/), or empty when `trace` is set
@@ -41,19 +52,26 @@ struct JobSpec {
   std::string import_format;
   std::string import_step = "all";
   int batch_size = 0;
-  std::int64_t dataset_size = 0;  // samples per epoch
-  int iterations = 0;             // simulated iterations, warm-up included
-  std::string device;
+  std::int64_t dataset_size = 0;    // samples per epoch
+  int iterations = 0;               // simulated iterations, warm-up included
+  std::string device;               // a device name, or "auto" (placeable: placed per op)
   std::string precision;            // training recipe for generated traces
   double framework_overhead_s = 0;  // host time per op before the launch call (eager dispatch)
+  // "pytorch-eager": framework overhead + one launch per op on the dispatch thread. "xla": the
+  // step is compiled into one program: that host cost is paid once per iteration.
+  std::string framework = "pytorch-eager";
   // Per-iteration sequence length of a sequence model; kFixed with fixed == 0 means "the trace's
   // own length".
   SequenceLengthSpec sequence;
-  bool sync_spin = false;           // sync mode "spin" (poll on the core) instead of "block"
+  bool sync_spin = false;  // sync mode "spin" (poll on the core) instead of "block"
   DataLoaderSpec data_loader;
   // A co-tenant runs beside the measured job in every job set (run.job_sets "each") and is not
   // a row of Table 3 (DESIGN.md section 3: jobs on the TPU and NPU that share the host).
   bool cotenant = false;
+  OptimizerSpec optimizer;
+
+  bool placeable() const { return device == kAutoDevice; }
+  bool graph_mode() const { return framework == "xla"; }
 };
 
 // Other tenants' threads on the host: `count` identical threads, CPU-bound (always runnable) or
@@ -70,6 +88,10 @@ struct BackgroundSpec {
 struct PolicySpec {
   std::string scheduler;
   std::string memory;
+  // How the ops of placeable jobs ("device": "auto") get their device: "scheduler" (the scheduler
+  // policy's select_device, per op at launch) or "heft" (a static HEFT schedule per trace).
+  std::string placement = "scheduler";
+  int starving_queue_depth = 2;  // accel-aware's starving threshold (kernels queued or running)
 };
 
 // A named pair of policies the experiment compares ("baseline", "ai-aware"); the first set of a

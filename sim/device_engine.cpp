@@ -71,11 +71,14 @@ void DeviceEngine::run() {
     const double duration = queue_.front();
     queue_.pop_front();
     busy_ = true;
+    node_.devices[id_].running_s = duration;  // device selection counts only what is left of it
+    node_.devices[id_].running_end_s = s4u::Engine::get_clock() + duration;
     set_depth();
     const double start = s4u::Engine::get_clock();
     metrics_.kernel_started(id_, start);
     s4u::this_actor::execute(duration * kWorkUnitsPerSecond);
     busy_ = false;
+    node_.devices[id_].running_s = node_.devices[id_].running_end_s = 0;
     backlog_s_ = queue_.empty() ? 0 : backlog_s_ - duration;  // no drift when drained
     set_depth();
     const double end = s4u::Engine::get_clock();

@@ -207,6 +207,9 @@ void HostCpu::grant(CoreId core, SimThread& thread) {
   thread.core = core;
   thread.preempt_pending = false;
   thread.accounted_until_s = kInf;  // nothing to account until the switch-in is paid
+  if (last_ran_.size() <= static_cast<std::size_t>(core)) last_ran_.resize(core + 1, kNone);
+  thread.cache_cold = last_ran_[core] != thread.id;
+  last_ran_[core] = thread.id;
   node_.threads[thread.id].last_core = core;
   thread.granted->release();
 }
@@ -215,10 +218,12 @@ void HostCpu::wait_for_core(SimThread& thread) {
   thread.granted->acquire();
   // Switching the thread in (from the idle task or from another thread) costs CPU time on the
   // core before the thread's own work starts; the wait ends when the thread really runs. The
-  // switch itself is not interruptible.
+  // switch itself is not interruptible. A thread whose caches another thread evicted also pays
+  // their refill (modelled as CPU time at the switch-in, the indirect cost).
   const double start = clock_s();
-  if (spec_.context_switch_s > 0)
-    s4u::this_actor::execute(spec_.context_switch_s * kWorkUnitsPerSecond);
+  const double switch_s =
+      spec_.context_switch_s + (thread.cache_cold ? spec_.context_switch_cache_refill_s : 0.0);
+  if (switch_s > 0) s4u::this_actor::execute(switch_s * kWorkUnitsPerSecond);
   const double now = clock_s();
   metrics_.core_busy(thread.core, start, now);
   metrics_.thread_switched_in(thread.id, thread.runnable_since_s, now, thread.woken);

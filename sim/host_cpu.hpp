@@ -12,7 +12,8 @@
 // So an uncontended burst is one SimGrid activity (no timer beside it), and the number of
 // activities grows with scheduling decisions, not with time ticks (docs/performance.md).
 //
-// Every switch-in costs the host's context-switch time, paid as CPU work on the core.
+// Every switch-in costs the host's context-switch time, paid as CPU work on the core, plus the
+// cache-refill (indirect) cost when another thread ran on that core since this one last did.
 #pragma once
 
 #include <memory>
@@ -35,6 +36,7 @@ struct SimThread {
   double runnable_since_s = 0;         // when it last became runnable
   bool woken = false;                  // runnable by a wake-up (a latency sample), not a preemption
   bool preempt_pending = false;        // a wake-up preemption asked it to leave its core
+  bool cache_cold = false;             // its core ran another thread since it last ran there
   double picked_at_s = 0;              // when it last started running (slice start)
   double accounted_until_s = 0;        // CPU time up to here is reported to the policy
   double burst_start_s = -1;           // start of the burst segment in progress, -1 if none
@@ -107,6 +109,7 @@ class HostCpu {
   MetricsCollector& metrics_;
   Timeline* timeline_ = nullptr;
   std::vector<std::unique_ptr<SimThread>> threads_;
+  std::vector<ThreadId> last_ran_;  // per core: the thread that ran there last (cache owner)
 };
 
 }  // namespace aisim

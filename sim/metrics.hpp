@@ -48,6 +48,11 @@ struct JobMetrics {
   std::int64_t samples_in_window = 0;
   std::vector<double> iteration_end_s;
   std::vector<double> sequence_lengths;  // per measured iteration (sequence models)
+  // Placeable jobs ("device": "auto"), whole run: ops launched per device (index = device) and
+  // the copies of dependency edges between devices.
+  std::vector<std::int64_t> ops_per_device;
+  std::int64_t cross_device_copies = 0;
+  double cross_device_copy_bytes = 0;
 };
 
 // One host thread over the measured window: CPU time, time runnable but not running (waiting
@@ -146,6 +151,15 @@ class MetricsCollector {
   void iteration_done(int job, double now_s, int samples, double sequence_length = 0);
   void job_started(int job, const std::string& name, double now_s);
   void job_finished(int job, double now_s) { jobs_[job].end_s = now_s; }
+  void op_placed(int job, int device, int devices) {
+    auto& ops = jobs_[job].ops_per_device;
+    if (ops.empty()) ops.assign(static_cast<std::size_t>(devices), 0);
+    ++ops[static_cast<std::size_t>(device)];
+  }
+  void cross_device_copy(int job, double bytes) {
+    ++jobs_[job].cross_device_copies;
+    jobs_[job].cross_device_copy_bytes += bytes;
+  }
   void memory_request(bool served_from_cache, double bytes);
   // Device allocations / frees (cudaMalloc / cudaFree) and the host time they took, a free's
   // device synchronization included.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simgrid/plugins/energy.h>
 
+#include <algorithm>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
@@ -56,6 +57,9 @@ struct NodeRuntime::JobPlan {
   std::vector<TensorRequest> at_iteration_start;
   std::vector<std::vector<TensorRequest>> allocate_before_op;
   std::vector<std::vector<TensorId>> release_after_op;
+  // "device": "auto": the ops' per-device costs and placement state; `device` is then the job's
+  // home device (its memory, input batch and dispatch thread's device), chosen at job start.
+  std::optional<PlacedJob> placed;
 };
 
 namespace {
@@ -110,6 +114,49 @@ void plan_tensor_lifetimes(const Trace& trace, int job, double seq, NodeRuntime:
   }
 }
 
+// A placeable job's per-op costs and edges, its static HEFT schedule (placement "heft"), and its
+// home device: where its memory and input batch live, the device the scheduler policy's
+// select_device gives the whole step (all ops' durations summed, the input batch to copy).
+void plan_placement(const Config& config, std::size_t job, const Trace& trace,
+                    SchedulerPolicy& scheduler, const NodeState& node, const LinkRoutes& routes,
+                    NodeRuntime::JobPlan& plan) {
+  PlacedJob placed;
+  const double seq = trace.metadata.sequence_length;
+  placed.duration_s = op_durations_per_device(trace, config.devices, seq);
+  placed.in_edges = op_in_edges(trace, seq);
+  PlaceableWork step;
+  step.duration_s.assign(config.devices.size(), 0);
+  for (const auto& op : placed.duration_s)
+    for (std::size_t d = 0; d < op.size(); ++d)
+      step.duration_s[d] = op[d] < 0 || step.duration_s[d] < 0 ? -1 : step.duration_s[d] + op[d];
+  step.input_bytes = trace.metadata.input_bytes_per_sample * trace.metadata.batch_size;
+  for (std::size_t i = 0; i < placed.duration_s.size(); ++i)
+    if (std::none_of(placed.duration_s[i].begin(), placed.duration_s[i].end(),
+                     [](double t) { return t >= 0; }))
+      throw ConfigError({{config.path, "/jobs/" + std::to_string(job) + "/device",
+                          "\"auto\": no device can run op " + trace.ops[i].name + " (precision " +
+                              std::string(to_string(trace.ops[i].precision)) + ")"}});
+  DeviceId home = scheduler.select_device(step, node);
+  if (home == kNone || step.duration_s[home] < 0) home = first_capable_device(step);
+  if (home == kNone) {  // no device runs every op: the first accelerator that runs any
+    for (std::size_t d = 0; d < config.devices.size() && home == kNone; ++d)
+      for (const auto& op : placed.duration_s)
+        if (op[d] >= 0) {
+          home = static_cast<DeviceId>(d);
+          break;
+        }
+  }
+  plan.device = home;
+  placed.home = home;
+  if (config.policies.placement == "heft") {
+    const StaticPlacement s = heft_placement(placed.duration_s, placed.in_edges, routes);
+    placed.static_device = s.device;
+    placed.heft_makespan_s = s.makespan_s;
+  }
+  placed.ran_on.assign(trace.ops.size(), kNone);
+  plan.placed = std::move(placed);
+}
+
 }  // namespace
 
 NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
@@ -119,7 +166,8 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
       platform_(platform),
       scheduler_(scheduler),
       memory_(memory),
-      metrics_(metrics) {
+      metrics_(metrics),
+      routes_(config) {
   const int host = config.host_index();
   cpu_ = std::make_unique<HostCpu>(config.devices[host], scheduler_, node_, metrics_);
   std::vector<double> capacities;
@@ -139,11 +187,23 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
             ? nullptr
             : std::make_unique<CopyEngine>(platform.hosts[host], platform.hosts[i], *cpu_));
   }
+  // What device selection sees of each accelerator's host link.
+  const auto& host_name = config.devices[host].name;
+  for (const auto& l : config.links) {
+    const bool a = l.endpoint_a == host_name, b = l.endpoint_b == host_name;
+    if (!a && !b) continue;
+    const int other = config.device_index(a ? l.endpoint_b : l.endpoint_a);
+    if (other >= 0) node_.devices[other].host_link_bandwidth_bytes_per_s = l.bandwidth_bytes_per_s;
+  }
   for (size_t j = 0; j < config.jobs.size(); ++j) {
     JobPlan plan;
     plan.spec = &config.jobs[j];
     plan.trace = &traces[j];
-    plan.device = config.device_index(plan.spec->device);
+    if (plan.spec->placeable()) {
+      plan_placement(config, j, traces[j], scheduler_, node_, routes_, plan);
+    } else {
+      plan.device = config.device_index(plan.spec->device);
+    }
     const DeviceSpec& device = config.devices[plan.device];
     plan.host_time_per_op_s = plan.spec->framework_overhead_s + device.launch_latency_s;
     plan.cost.emplace(device);
@@ -161,16 +221,12 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
     plan.compute_durations(seq);
     plan.replay =
         measured_replay(*plan.trace, device.kind, plan.host_time_per_op_s, plan.kernel_duration_s);
+    if (plan.placed && plan.replay.active)
+      throw ConfigError({{config.path, "/jobs/" + std::to_string(j) + "/device",
+                          "\"auto\" places ops of traces without measured host timings; trace " +
+                              plan.spec->trace_path + " carries host_us (give a device)"}});
     plan_tensor_lifetimes(*plan.trace, static_cast<int>(j), seq, plan);
     plans_.push_back(std::move(plan));
-  }
-  // What device selection sees of each accelerator's host link.
-  const auto& host_name = config.devices[host].name;
-  for (const auto& l : config.links) {
-    const bool a = l.endpoint_a == host_name, b = l.endpoint_b == host_name;
-    if (!a && !b) continue;
-    const int other = config.device_index(a ? l.endpoint_b : l.endpoint_a);
-    if (other >= 0) node_.devices[other].host_link_bandwidth_bytes_per_s = l.bandwidth_bytes_per_s;
   }
 }
 
@@ -208,6 +264,13 @@ void NodeRuntime::start() {
                                              *cpu_, dl, plan.spec->name, plan.spec->iterations,
                                              plan.batch_size, plan.device));
     if (loaders_.back()) loaders_.back()->start(host);
+    const OptimizerSpec& opt = plan.spec->optimizer;
+    optimizers_.push_back(
+        opt.cpu_time_per_iteration_s <= 0
+            ? nullptr
+            : std::make_unique<OptimizerThread>(*cpu_, plan.spec->name + "/optimizer", opt.nice,
+                                                plan.device, opt.cpu_time_per_iteration_s));
+    if (optimizers_.back()) optimizers_.back()->start(host);
   }
   start_background_load(*cpu_, host, config_.background_load);
   cpu_->start_balancer(host);
@@ -291,6 +354,7 @@ void NodeRuntime::dispatch(int job) {
   DeviceEngine& engine = *engines_[plan.device];
   SimThread& thread = cpu_->add_thread(spec.name + "/dispatch", 0, plan.device);
   DataLoader* loader = loaders_[job].get();
+  OptimizerThread* optimizer = optimizers_[job].get();
   s4u::Host* host = platform_.hosts[config_.host_index()];
   s4u::Host* accelerator = platform_.hosts[plan.device];
 
@@ -371,6 +435,10 @@ void NodeRuntime::dispatch(int job) {
     }
     for (const auto& t : plan.at_iteration_start)
       if (!allocate(job, it, thread, t, "(iteration start)")) return;
+    // The previous step's parameters must be updated before this step's first launch. (The last
+    // step's update is not waited for: nothing simulated reads it, and so the measured window
+    // holds one update per measured iteration.)
+    if (optimizer) optimizer->wait_updated(thread);
     if (plan.replay.active) {
       // Imported traces replay their measured host and device timings; their tensors, if any,
       // are allocated at the iteration start and released at its end.
@@ -381,11 +449,19 @@ void NodeRuntime::dispatch(int job) {
                        {job, -1, it, static_cast<float>(seq)});
       for (const auto& ops : plan.release_after_op)
         for (TensorId t : ops) release(job, thread, t);
+    } else if (plan.placed) {
+      if (!run_placed_ops(job, it, thread, *plan.placed, *plan.trace, plan.allocate_before_op,
+                          plan.release_after_op))
+        return;
     } else {
+      // Graph mode (xla): the step is one compiled program; the host pays the framework's
+      // dispatch and one launch call once per iteration, and the device runs the ops in order.
+      const bool graph = spec.graph_mode();
+      if (graph) cpu_->compute(thread, plan.host_time_per_op_s);
       for (std::size_t i = 0; i < plan.kernel_duration_s.size(); ++i) {
         for (const auto& t : plan.allocate_before_op[i])
           if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
-        cpu_->compute(thread, plan.host_time_per_op_s);
+        if (!graph) cpu_->compute(thread, plan.host_time_per_op_s);
         engine.submit(plan.kernel_duration_s[i],
                       {job, static_cast<int>(i), it, static_cast<float>(seq)});
         for (TensorId t : plan.release_after_op[i]) release(job, thread, t);
@@ -399,6 +475,7 @@ void NodeRuntime::dispatch(int job) {
                       static_cast<unsigned long long>(engine.completed_kernels()));
     }
     if (input_bytes > 0) release(job, thread, input_batch_id(job, it));
+    if (optimizer) optimizer->step_ready();  // the step's gradients are on hand
     metrics_.iteration_done(job, s4u::Engine::get_clock(), plan.batch_size, seq);
     if (timeline_) timeline_->iteration(job, it, iteration_start_s, s4u::Engine::get_clock());
     if (it + 1 == config_.run.warmup_iterations) on_job_warmed_up(job);

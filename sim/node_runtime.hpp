@@ -16,6 +16,9 @@
 #include "sim/device_engine.hpp"
 #include "sim/host_cpu.hpp"
 #include "sim/metrics.hpp"
+#include "sim/op_placement.hpp"
+#include "sim/optimizer_thread.hpp"
+#include "sim/placed_dispatch.hpp"
 #include "sim/platform.hpp"
 #include "sim/timeline.hpp"
 #include "workloads/sequence_length.hpp"
@@ -57,6 +60,16 @@ class NodeRuntime {
   void charge_device_frees(int job, SimThread& thread, int frees);
   // The timeline's device-memory counter after the memory policy changed `device`'s figures.
   void memory_changed(DeviceId device);
+  // One iteration's ops of a placeable job (sim/placed_dispatch.cpp): each op on the device the
+  // placement gives, its inputs from other devices waited for and copied first. False when the
+  // simulation was stopped (out of memory).
+  bool run_placed_ops(int job, int iteration, SimThread& thread, PlacedJob& placed,
+                      const Trace& trace,
+                      const std::vector<std::vector<TensorRequest>>& allocate_before_op,
+                      const std::vector<std::vector<TensorId>>& release_after_op);
+  // Copies `bytes` from device `from` to device `to` over the links (staged through the host
+  // when no link joins them); `thread` blocks meanwhile.
+  void copy_between(DeviceId from, DeviceId to, double bytes, SimThread& thread);
 
   const Config& config_;
   const Platform& platform_;
@@ -70,6 +83,8 @@ class NodeRuntime {
   std::vector<std::unique_ptr<CopyEngine>> copy_engines_;  // host-to-device, same indexing
   std::vector<JobPlan> plans_;
   std::vector<std::unique_ptr<DataLoader>> loaders_;  // per job; null without loader workers
+  std::vector<std::unique_ptr<OptimizerThread>> optimizers_;  // per job; null without one
+  LinkRoutes routes_;
   std::vector<double> window_start_energy_j_;
   std::optional<std::string> out_of_memory_;
   // Invariant checks only: each job's live device allocations (tensor -> bytes).

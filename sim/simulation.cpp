@@ -48,7 +48,11 @@ std::vector<Trace> load_workloads(const Config& config) {
     ImportOptions options;
     options.step = job.import_step;
     options.batch_size = job.batch_size > 0 ? job.batch_size : 1;
-    options.launch_queue_depth = config.devices[config.device_index(job.device)].launch_queue_depth;
+    // A placeable job has no device yet; its imported trace is rejected later (measured host
+    // timings belong to one device), so any accelerator's depth does here.
+    const int device =
+        job.placeable() ? (config.host_index() == 0 ? 1 : 0) : config.device_index(job.device);
+    options.launch_queue_depth = config.devices[device].launch_queue_depth;
     Trace trace = import_trace(
         job.trace_path,
         job.import_format.empty() ? std::nullopt : trace_format_from_string(job.import_format),
@@ -140,6 +144,8 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
 
   const Platform platform = build_platform(config);
   auto scheduler = SchedulerRegistry::instance().create(config.policies.scheduler);
+  scheduler->configure(
+      {.starving_queue_depth = static_cast<std::size_t>(config.policies.starving_queue_depth)});
   auto memory = MemoryRegistry::instance().create(config.policies.memory);
   MetricsCollector metrics(static_cast<int>(config.devices.size()),
                            config.devices[config.host_index()].cores, config.run.util_window_s,
@@ -236,6 +242,18 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
         hi = std::max(hi, d);
       }
       jobs.back()["iteration_time_s"] = {{"mean", per_iteration}, {"min", lo}, {"max", hi}};
+    }
+    if (spec.placeable()) {
+      // Where the placement put the ops (whole run) and the copies between devices it caused.
+      Json per_device = Json::object();
+      for (size_t d = 0; d < m.ops_per_device.size(); ++d)
+        if (m.ops_per_device[d] > 0) per_device[config.devices[d].name] = m.ops_per_device[d];
+      jobs.back()["placement"] = {
+          {"policy",
+           config.policies.placement == "heft" ? std::string("heft") : config.policies.scheduler},
+          {"ops_per_device", per_device},
+          {"cross_device_copies", m.cross_device_copies},
+          {"cross_device_copy_bytes", m.cross_device_copy_bytes}};
     }
     if (!m.sequence_lengths.empty()) {
       const auto [lo, hi] =

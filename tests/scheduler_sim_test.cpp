@@ -2,8 +2,6 @@
 // jobs), each TEST in its own process (one SimGrid engine per process).
 #include <gtest/gtest.h>
 
-#include "sim/simulation.hpp"
-
 #include <algorithm>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
@@ -15,6 +13,7 @@
 #include "sim/background_load.hpp"
 #include "sim/host_cpu.hpp"
 #include "sim/platform.hpp"
+#include "sim/simulation.hpp"
 
 namespace aisim {
 namespace {
@@ -31,7 +30,7 @@ struct SimResult {
 };
 
 SimResult simulate(int cores, const std::string& policy, const std::vector<BackgroundSpec>& threads,
-                   double stop_s, double window_start_s = 0) {
+                   double stop_s, double window_start_s = 0, double cache_refill_s = 0) {
   std::vector<std::string> args = simgrid_engine_args();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -45,6 +44,7 @@ SimResult simulate(int cores, const std::string& policy, const std::vector<Backg
   spec.kind = DeviceKind::kCpu;
   spec.cores = cores;
   spec.context_switch_s = kSwitchS;
+  spec.context_switch_cache_refill_s = cache_refill_s;
   auto scheduler = SchedulerRegistry::instance().create(policy);
   NodeState node;
   MetricsCollector metrics(1, cores, 0.1, 1);
@@ -119,6 +119,30 @@ TEST(SchedulerSim, BalancingSpreadsThreadsOverCores) {
   // Four CPU-bound threads start on 2 cores one after another; each ends up with a core's half.
   const SimResult r = simulate(2, "cfs", {cpu_bound("t", 0, 4)}, 1.0);
   for (const auto& t : r.threads) EXPECT_NEAR(t.run_s, 0.5, 0.01) << t.name;
+}
+
+// Context switch = direct cost + cache refill. Two CPU-bound threads on one core: every switch-in
+// follows the other thread, so each pays both; CPU time + switches x (2 + 5 us) fills the second.
+TEST(SchedulerSim, EverySwitchAfterAnotherThreadPaysTheCacheRefill) {
+  constexpr double kRefillS = 5e-6;
+  const SimResult r = simulate(1, "cfs", {cpu_bound("a"), cpu_bound("b")}, 1.0, 0, kRefillS);
+  const double switches = static_cast<double>(r.threads[0].switches + r.threads[1].switches);
+  ASSERT_GT(switches, 100);
+  EXPECT_NEAR(r.threads[0].run_s + r.threads[1].run_s + switches * (kSwitchS + kRefillS), 1.0,
+              1e-9);
+}
+
+// A lone periodic thread always returns to its core, which ran nothing else: only its first
+// switch-in (cold caches) pays the refill; its time runnable but not running is the switch-ins.
+TEST(SchedulerSim, ReturningToACoreLeftIdleCostsNoRefill) {
+  constexpr double kRefillS = 5e-6;
+  const BackgroundSpec periodic{
+      .name = "p", .periodic = true, .count = 1, .nice = 0, .period_s = 1e-3, .duty_cycle = 0.5};
+  const SimResult r = simulate(1, "cfs", {periodic}, 0.1, 0, kRefillS);
+  ASSERT_EQ(r.threads.size(), 1u);
+  const double switches = static_cast<double>(r.threads[0].switches);
+  ASSERT_GT(switches, 50);
+  EXPECT_NEAR(r.threads[0].wait_s, switches * kSwitchS + kRefillS, 1e-9);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // from Linux's fair.c rules (policies/scheduler/cfs.cpp cites each).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "policies/scheduler/cfs.hpp"
 
 namespace aisim {
@@ -146,12 +148,69 @@ TEST(AccelAware, SelectsTheDeviceWithTheEarliestFinishTime) {
                      .host_link_bandwidth_bytes_per_s = 25e9};
   node.devices[2] = {
       .name = "npu", .launch_latency_s = 5e-6, .host_link_bandwidth_bytes_per_s = 1e9};
-  PlaceableWork work{.duration_s = {-1, 2e-3, 4e-3}, .input_bytes = 1e6};
-  // gpu: 8 + 0.005 + 0.04 + 2 = 10.045 ms; npu: 0 + 0.005 + 1 + 4 = 5.005 ms
+  PlaceableWork work{.duration_s = {-1, 2e-3, 4e-3}, .input_bytes = 1e6, .input_ready_s = {}};
+  // The input copy overlaps with queued work: finish = max(queued, copy) + launch + duration.
+  // gpu: max(8, 0.04) + 0.005 + 2 = 10.005 ms; npu: max(0, 1) + 0.005 + 4 = 5.005 ms
   EXPECT_EQ(aa->select_device(work, node), 2);
-  work.input_bytes = 8e6;  // npu copy now 8 ms: 12.005 ms vs gpu 10.325 ms
+  work.input_bytes = 8e6;  // npu: 8 + 0.005 + 4 = 12.005 ms vs gpu max(8, 0.32) ... 10.005 ms
   EXPECT_EQ(aa->select_device(work, node), 1);
-  EXPECT_EQ(SchedulerRegistry::instance().create("cfs")->select_device(work, node), kNone);
+  // cfs's naive rule: the first device that can run it, blind to queues and links.
+  EXPECT_EQ(SchedulerRegistry::instance().create("cfs")->select_device(work, node), 1);
+  work.duration_s = {-1, std::numeric_limits<double>::infinity(), 4e-3};  // no precision on 1
+  EXPECT_EQ(SchedulerRegistry::instance().create("cfs")->select_device(work, node), 2);
+}
+
+// Only what is left of the running kernel counts: at t = 7 ms, a 10 ms kernel started at 0 has
+// 3 ms left, plus 1 ms queued behind it.
+TEST(AccelAware, CountsOnlyTheRestOfTheRunningKernel) {
+  auto aa = SchedulerRegistry::instance().create("accel-aware");
+  NodeState node;
+  node.devices.resize(3);
+  node.devices[1] = {.name = "gpu",
+                     .queue_depth = 2,
+                     .backlog_s = 11e-3,
+                     .running_s = 10e-3,
+                     .running_end_s = 10e-3};
+  node.devices[2] = {.name = "npu"};
+  EXPECT_DOUBLE_EQ(node.devices[1].remaining_s(7e-3), 4e-3);
+  EXPECT_DOUBLE_EQ(node.devices[1].remaining_s(12e-3), 1e-3);
+  PlaceableWork work{.duration_s = {-1, 1e-3, 4.5e-3}, .input_bytes = 0, .input_ready_s = {}};
+  node.now_s = 0;  // gpu: 11 + 1 = 12 ms; npu: 4.5 ms
+  EXPECT_EQ(aa->select_device(work, node), 2);
+  node.now_s = 7e-3;  // gpu: 4 + 1 = 5 ms; npu: 4.5 ms
+  EXPECT_EQ(aa->select_device(work, node), 2);
+  node.now_s = 8e-3;  // gpu: 3 + 1 = 4 ms; npu: 4.5 ms
+  EXPECT_EQ(aa->select_device(work, node), 1);
+}
+
+// Inputs made on another device: the copy time per device tips the choice.
+TEST(AccelAware, CountsTheCopyOfInputsFromOtherDevices) {
+  auto aa = SchedulerRegistry::instance().create("accel-aware");
+  NodeState node;
+  node.devices.resize(3);
+  PlaceableWork work{
+      .duration_s = {-1, 2e-3, 1e-3}, .input_bytes = 0, .input_ready_s = {0, 0, 0.5e-3}};
+  EXPECT_EQ(aa->select_device(work, node), 2);  // 2 ms vs 0.5 + 1 = 1.5 ms
+  work.input_ready_s[2] = 1.5e-3;               // 2 ms vs 2.5 ms
+  EXPECT_EQ(aa->select_device(work, node), 1);
+  // The inputs arrive while the device still works through its queue: only the later counts.
+  node.devices[2].backlog_s = 0.9e-3;  // max(0.9, 1.5) + 1 = 2.5 ms vs 2 ms
+  EXPECT_EQ(aa->select_device(work, node), 1);
+  work.input_ready_s[2] = 0.5e-3;  // max(0.9, 0.5) + 1 = 1.9 ms vs 2 ms
+  EXPECT_EQ(aa->select_device(work, node), 2);
+}
+
+TEST_F(AccelAwareTest, StarvingThresholdIsAParameter) {
+  node.devices[1].queue_depth = 2;  // a running kernel and one queued
+  aa->place_wakeup(node.threads[2], node);
+  EXPECT_FALSE(aa->should_preempt(node.threads[0], node.threads[2], 0, node));  // default 2
+  aa->configure({.starving_queue_depth = 3});
+  EXPECT_TRUE(aa->should_preempt(node.threads[0], node.threads[2], 0, node));
+  aa->configure({.starving_queue_depth = 1});
+  node.devices[1].queue_depth = 1;
+  EXPECT_FALSE(aa->should_preempt(node.threads[0], node.threads[2], 0, node));
+  node.devices[1].queue_depth = 0;
+  EXPECT_TRUE(aa->should_preempt(node.threads[0], node.threads[2], 0, node));
 }
 
 }  // namespace

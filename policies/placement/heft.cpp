@@ -36,8 +36,14 @@ HeftSchedule heft_schedule(const HeftDag& dag) {
     state[t] = 1;
     double tail = 0;
     for (const auto* e : succ[t]) tail = std::max(tail, e->transfer_s + rank(e->to));
-    const auto& c = dag.cost_s[t];
-    s.upward_rank[t] = std::accumulate(c.begin(), c.end(), 0.0) / procs + tail;
+    // Mean over the processors that can run the task (an infinite cost means "cannot run
+    // there", e.g. a device without the op's precision); the paper has no such processors.
+    double sum = 0;
+    int capable = 0;
+    for (double c : dag.cost_s[t])
+      if (std::isfinite(c)) sum += c, ++capable;
+    if (capable == 0) throw std::invalid_argument("heft: a task can run on no processor");
+    s.upward_rank[t] = sum / capable + tail;
     state[t] = 2;
     return s.upward_rank[t];
   };

@@ -11,7 +11,7 @@
 namespace aisim {
 
 struct HeftDag {
-  // cost_s[task][processor]: execution time of the task there.
+  // cost_s[task][processor]: execution time of the task there; +inf: it cannot run there.
   std::vector<std::vector<double>> cost_s;
   struct Edge {
     int from = 0;
@@ -34,8 +34,8 @@ struct HeftSchedule {
   double makespan_s = 0;
 };
 
-// Throws std::invalid_argument if the costs are ragged, an edge names an unknown task, or the
-// graph has a cycle.
+// Throws std::invalid_argument if the costs are ragged, an edge names an unknown task, a task
+// can run nowhere, or the graph has a cycle.
 HeftSchedule heft_schedule(const HeftDag& dag);
 
 }  // namespace aisim

@@ -1,8 +1,8 @@
 // accel-aware: CFS plus accelerator awareness (the paper's first mechanism). The scheduler knows
 // which threads feed an accelerator (ThreadView::feeds_device: a job's dispatch thread and its
 // data-loader workers) and reads each device's queue depth from NodeState. While a device is
-// starving (fewer than kStarvingQueueDepth kernels queued or running, i.e. it will idle once the
-// current kernel ends), a thread that feeds it:
+// starving (fewer than policies.starving_queue_depth kernels queued or running; at the default 2,
+// it will idle once the current kernel ends), a thread that feeds it:
 // - is woken onto its previous core if idle, else any idle core, else the core with the fewest
 //   runnable threads among those running no feeder (it displaces other tenants' work, never
 //   another device's feeder), instead of CFS's "stay on the previous core";
@@ -13,8 +13,12 @@
 // idle time improve comes out of the simulated wake-ups, queues and preemptions.
 //
 // It also places placeable work by earliest finish time (StarPU dmda / HEFT style): for each
-// device that can run it, the finish time is the device's queued work + the launch call + the
-// input copy over its host link + the work's duration there; the least wins.
+// device that can run it, the work starts once both the device time still queued there (queued
+// kernels plus the rest of the running one) has run and its inputs are there (the copy from the
+// host over the device's link, after the inputs made on other devices have arrived), then takes
+// the launch call and its duration there; the earliest finish wins (ties: the lower index).
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "policies/scheduler/cfs.hpp"
@@ -22,13 +26,16 @@
 namespace aisim {
 namespace {
 
-// A device with at most its running kernel left is starving: once that kernel ends it idles
-// unless its feeder runs. An assumption of this model (the paper gives no threshold); it is the
-// smallest depth that still lets the feeder act before the device idles.
-constexpr std::size_t kStarvingQueueDepth = 2;
-
 class AccelAwareScheduler final : public CfsScheduler {
  public:
+  // The starving threshold: at the default 2, a device with at most its running kernel left
+  // (it idles once that kernel ends unless its feeder runs). An assumption of this model (the
+  // paper gives no threshold); 2 is the smallest depth that still lets the feeder act before the
+  // device idles.
+  void configure(const SchedulerParams& params) override {
+    starving_queue_depth_ = params.starving_queue_depth;
+  }
+
   CoreId place_wakeup(const ThreadView& thread, const NodeState& node) override {
     tunables(node);  // sizes the per-thread state
     if (!starving(thread, node)) return CfsScheduler::place_wakeup(thread, node);
@@ -74,12 +81,15 @@ class AccelAwareScheduler final : public CfsScheduler {
     for (DeviceId d = 0; d < static_cast<DeviceId>(work.duration_s.size()) &&
                          d < static_cast<DeviceId>(node.devices.size());
          ++d) {
-      if (work.duration_s[d] < 0) continue;
+      if (work.duration_s[d] < 0 || !std::isfinite(work.duration_s[d])) continue;
       const DeviceView& dev = node.devices[d];
       const double copy_s = work.input_bytes > 0 && dev.host_link_bandwidth_bytes_per_s > 0
                                 ? work.input_bytes / dev.host_link_bandwidth_bytes_per_s
                                 : 0.0;
-      const double finish = dev.backlog_s + dev.launch_latency_s + copy_s + work.duration_s[d];
+      const double ready_s =
+          static_cast<std::size_t>(d) < work.input_ready_s.size() ? work.input_ready_s[d] : 0;
+      const double finish = std::max(dev.remaining_s(node.now_s), ready_s + copy_s) +
+                            dev.launch_latency_s + work.duration_s[d];
       if (finish < best_finish) {
         best_finish = finish;
         best = d;
@@ -89,11 +99,13 @@ class AccelAwareScheduler final : public CfsScheduler {
   }
 
  private:
-  static bool starving(const ThreadView& thread, const NodeState& node) {
+  bool starving(const ThreadView& thread, const NodeState& node) const {
     return thread.feeds_device != kNone &&
            static_cast<size_t>(thread.feeds_device) < node.devices.size() &&
-           node.devices[thread.feeds_device].queue_depth < kStarvingQueueDepth;
+           node.devices[thread.feeds_device].queue_depth < starving_queue_depth_;
   }
+
+  std::size_t starving_queue_depth_ = SchedulerParams{}.starving_queue_depth;
 };
 
 const PolicyRegistration<SchedulerPolicy> kRegistration(

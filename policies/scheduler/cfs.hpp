@@ -35,6 +35,10 @@ class CfsScheduler : public SchedulerPolicy {
   double balance_interval_s(const NodeState& node) const override;
   std::vector<Migration> balance(const NodeState& node) override;
   void migrated(const ThreadView& thread, CoreId from, CoreId to, const NodeState& node) override;
+  // The baseline's naive placement: the first device that supports the work (first_capable_device).
+  DeviceId select_device(const PlaceableWork& work, const NodeState& /*node*/) override {
+    return first_capable_device(work);
+  }
 
   // Inspection (tests, reports).
   double vruntime_s(ThreadId thread) const;

@@ -5,6 +5,7 @@
 // policy states only what it does (fifo: no slices, no preemption, no balancing).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <optional>
@@ -28,11 +29,36 @@ struct PlaceableWork {
   // Execution time on each device (index = DeviceId); a negative value means "cannot run there".
   std::vector<double> duration_s;
   double input_bytes = 0;  // to copy from the host to the chosen device first
+  // Per device (same indexing; empty = 0): how long from now until the work's inputs made on
+  // other devices can be there, as the runtime brings them: each producer's stream drained, then
+  // the copy over the links. Overlaps with the chosen device's own queued work.
+  std::vector<double> input_ready_s;
+};
+
+// The naive device choice (cfs's, and the runtime's when a policy has no opinion): the
+// lowest-indexed device that can run the work at all, i.e. whose cost model supports its precision
+// (a finite, non-negative duration). Blind to queues, links and speed. kNone if none can.
+inline DeviceId first_capable_device(const PlaceableWork& work) {
+  for (std::size_t d = 0; d < work.duration_s.size(); ++d)
+    if (work.duration_s[d] >= 0 && std::isfinite(work.duration_s[d]))
+      return static_cast<DeviceId>(d);
+  return kNone;
+}
+
+// Tunables of the scheduler policies from the config (policies.*; docs/config.md). A policy reads
+// the ones it has and ignores the others.
+struct SchedulerParams {
+  // accel-aware: a device with fewer kernels than this queued or running is starving and its
+  // feeders get priority (policies.starving_queue_depth).
+  std::size_t starving_queue_depth = 2;
 };
 
 class SchedulerPolicy {
  public:
   virtual ~SchedulerPolicy() = default;
+
+  // Called once, before the simulation starts.
+  virtual void configure(const SchedulerParams& /*params*/) {}
 
   // A blocked thread became runnable: choose the core whose run queue it joins. May assume
   // node.cores is non-empty and `thread` is node.threads[thread.id]; must return a valid index.
@@ -78,7 +104,8 @@ class SchedulerPolicy {
   virtual void migrated(const ThreadView& /*thread*/, CoreId /*from*/, CoreId /*to*/,
                         const NodeState& /*node*/) {}
 
-  // Chooses the device for placeable work; kNone means "no opinion" (the runtime's default).
+  // Chooses the device for placeable work; kNone means "no opinion" (the runtime then takes the
+  // first device that can run it, the cfs rule).
   virtual DeviceId select_device(const PlaceableWork& /*work*/, const NodeState& /*node*/) {
     return kNone;
   }
