@@ -69,13 +69,15 @@ figures: build
 # The test suite built with AddressSanitizer + UndefinedBehaviorSanitizer and the simulated
 # invariants on (part of `make test`). Labels `replay` and `slow` (replays of the 35-54 MB real
 # traces, the 1,000-iteration run: minutes each under ASan) run in the unsanitized pass only; the
-# importers' and parsers' code runs here on the small files and fuzz inputs.
+# importers' and parsers' code runs here on the small files and fuzz inputs. `e2e`, `regression`
+# and `figures` rerun the shipped configs (the same code paths as the cli and simulation tests on
+# bigger inputs, 20-40 s each under ASan): unsanitized pass only, to keep `make test` near 15 min.
 test-sanitize: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O1 -g1' \
 	  -DAISIM_SANITIZE=ON -DAISIM_BUILD_BENCHMARKS=OFF >/dev/null
 	@cmake --build build-asan -j $(JOBS) > build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE 'replay|slow'
+	  ctest --output-on-failure -j $(JOBS) -LE 'replay|slow|e2e|regression|figures'
 
 # libFuzzer: each target runs FUZZ_SECONDS on a seed corpus of the shipped configs and test data;
 # findings are written to build-fuzz/findings/<target>/ (see docs/robustness.md).

@@ -63,14 +63,14 @@ LinkRoutes::LinkRoutes(const Config& config) : host_(config.host_index()) {
   for (const LinkSpec& l : config.links) {
     const DeviceId a = config.device_index(l.endpoint_a), b = config.device_index(l.endpoint_b);
     if (a < 0 || b < 0) continue;
-    links_[{a, b}] = &l;
-    links_[{b, a}] = &l;
+    links_[{a, b}] = l;
+    links_[{b, a}] = l;
   }
 }
 
 const LinkSpec* LinkRoutes::link(DeviceId a, DeviceId b) const {
   const auto it = links_.find({a, b});
-  return it == links_.end() ? nullptr : it->second;
+  return it == links_.end() ? nullptr : &it->second;
 }
 
 std::vector<std::pair<DeviceId, DeviceId>> LinkRoutes::hops(DeviceId from, DeviceId to) const {

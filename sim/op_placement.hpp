@@ -46,7 +46,8 @@ class LinkRoutes {
  private:
   const LinkSpec* link(DeviceId a, DeviceId b) const;
   DeviceId host_ = kNone;
-  std::map<std::pair<DeviceId, DeviceId>, const LinkSpec*> links_;
+  // Copies of the config's links (a LinkRoutes may outlive the Config it was built from).
+  std::map<std::pair<DeviceId, DeviceId>, LinkSpec> links_;
 };
 
 // The static HEFT schedule of one iteration over the accelerators: per op the device HEFT assigns
