@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,15 @@ struct NodeState {
   std::vector<CoreView> cores;
   std::vector<DeviceView> devices;
   std::vector<ThreadView> threads;  // index = ThreadId; every thread the host knows
+  // Brings the views that are kept lazily (a device's queue: kernels complete inside one
+  // SimGrid activity that covers a run of back-to-back kernels) up to date at `now_s`. The
+  // runtime sets it; policies never call it, they see fresh views.
+  std::function<void(double now_s)> refresh;
+  // Sets now_s and refreshes the lazy views: the runtime calls it before every policy decision.
+  void set_now(double now) {
+    now_s = now;
+    if (refresh) refresh(now);
+  }
 };
 
 }  // namespace aisim

@@ -1,8 +1,18 @@
-// One accelerator's compute engine: a FIFO stream of kernels executed one at a time by an actor
-// on the device's SimGrid host, each as an activity whose duration the cost model gave. Host
-// threads submit without blocking and synchronize until the stream drains: either blocking (woken
-// on completion through the host scheduler, like cudaStreamSynchronize with
-// cudaDeviceScheduleBlockingSync) or spinning (polling on its core, cudaDeviceScheduleSpin).
+// One accelerator's compute engine: a FIFO stream of kernels executed one at a time, with the
+// durations the cost model gave. Host threads submit without blocking and synchronize until the
+// stream drains: either blocking (woken on completion through the host scheduler, like
+// cudaStreamSynchronize with cudaDeviceScheduleBlockingSync) or spinning (polling on its core,
+// cudaDeviceScheduleSpin).
+//
+// One stream and nothing else on the device's SimGrid host: a kernel starts when the previous
+// one ends or when it is submitted, whichever is later, so the kernels queued when the engine's
+// actor looks are a run of back-to-back kernels whose start and end times are known. The actor
+// executes such a run as one SimGrid activity (the device's load, so its energy, is the same as
+// with one activity per kernel) and reports each kernel's times when the run ends. What other
+// actors see meanwhile, a kernel finishing inside the run (the device's queue depth, backlog and
+// running kernel in NodeState, a launch slot freed), is computed from those times when they look
+// (refresh_view, and a blocked launch sleeps until its slot's kernel ends). So a device costs one
+// activity per busy run, not per kernel (docs/performance.md).
 #pragma once
 
 #include <cstdint>
@@ -29,13 +39,23 @@ class DeviceEngine {
 
   // Creates the engine's actor (a daemon: the simulation ends when the jobs do).
   void start();
+  // Brings the device's DeviceView (queue depth, backlog, running kernel) up to date at `now_s`
+  // (not before the last call's time): kernels of the run in progress that ended by then count
+  // as finished.
+  void refresh_view(double now_s);
+  // At the end of the simulation: reports the kernels of the run in progress that have ended
+  // (a run's kernels are otherwise reported when the whole run ends; the kernel still running
+  // is not reported, as it has not finished).
+  void finish();
   // Reports every kernel to `timeline` (null: none, the default). Set before the first submit.
   void set_timeline(Timeline* timeline) { timeline_ = timeline; }
   // Enqueues a kernel of `duration_s`; never blocks the caller. `label` names it on the
   // timeline (kept only when there is one).
   void submit(double duration_s, const KernelLabel& label = {});
   // Same, as a launch call made by `thread`: while launch_queue_depth kernels are pending
-  // (queued or running) the call blocks (releasing the core) until one finishes, as CUDA does.
+  // (queued or running) the call blocks (releasing the core) until one finishes, as CUDA does:
+  // the thread sleeps until the oldest pending kernel's end and is then woken through the
+  // scheduler.
   void submit(double duration_s, SimThread& thread, const KernelLabel& label = {});
   // Waits until every submitted kernel has finished. Returns at once, keeping the core, if the
   // stream is already idle. `spin`: the thread keeps its core busy polling (it can still be
@@ -43,25 +63,33 @@ class DeviceEngine {
   void synchronize(SimThread& thread, bool spin = false);
 
  private:
+  struct Kernel {
+    double duration_s = 0;
+    double start_s = 0, end_s = 0;  // set when its run starts
+    KernelLabel label;              // only while a timeline is set
+  };
   void run();
-  void set_depth();
+  // Kernels submitted and not yet finished at the last refresh_view (the running one included).
+  std::size_t pending() const { return kernels_.size() - finished_in_run_; }
+  // When the oldest unfinished kernel ends (if it is not in a run yet: as if its run started now).
+  double next_end_s(double now_s) const;
 
   DeviceId id_;
   simgrid::s4u::Host* host_;
   NodeState& node_;
   MetricsCollector& metrics_;
   HostCpu& cpu_;
-  std::deque<double> queue_;
   Timeline* timeline_ = nullptr;
-  std::deque<KernelLabel> labels_;  // parallel to queue_, only while timeline_ is set
+  // Every kernel not yet reported: the run in progress (the first run_size_), then the queued.
+  std::deque<Kernel> kernels_;
+  std::size_t run_size_ = 0;
+  std::size_t finished_in_run_ = 0;  // kernels of the run that ended by the last refresh_view
   std::uint64_t submitted_ = 0, completed_ = 0;
-  double backlog_s_ = 0;  // queued durations + the running kernel's
-  bool busy_ = false;
+  double backlog_s_ = 0;  // durations of the unfinished kernels (the running one counted whole)
   bool idle_waiting_ = false;  // the actor sleeps on work_ until a submit
   simgrid::s4u::SemaphorePtr work_;
   std::vector<SimThread*> sync_waiters_;
   size_t launch_queue_depth_;
-  std::deque<SimThread*> slot_waiters_;  // launch calls blocked on a full queue
   struct Spinner {
     SimThread* thread;
     bool* done;  // on the spinner's stack, alive until its spin returns

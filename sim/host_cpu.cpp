@@ -60,7 +60,7 @@ void HostCpu::balance_loop() {
   const double interval = policy_.balance_interval_s(node_);
   for (;;) {
     s4u::this_actor::sleep_for(interval);
-    node_.now_s = clock_s();
+    node_.set_now(clock_s());
     for (const Migration& m : policy_.balance(node_)) migrate(m);
   }
 }
@@ -109,7 +109,7 @@ double HostCpu::slice_end_s(const SimThread& thread) const {
 void HostCpu::update_curr(SimThread& thread) {
   const double now = clock_s();
   if (thread.core == kNone || now <= thread.accounted_until_s) return;
-  node_.now_s = now;
+  node_.set_now(now);
   policy_.account(view(thread), thread.core, now - thread.accounted_until_s, node_);
   thread.accounted_until_s = now;
 }
@@ -185,7 +185,7 @@ void HostCpu::wake(SimThread& thread) {
   const double now = clock_s();
   thread.runnable_since_s = now;
   thread.woken = true;
-  node_.now_s = now;
+  node_.set_now(now);
   const CoreId core = policy_.place_wakeup(view(thread), node_);
   CoreView& c = node_.cores.at(core);
   if (c.running == kNone && c.queue.empty()) {
@@ -243,7 +243,7 @@ void HostCpu::vacate(SimThread& thread) {
   thread.preempt_pending = false;
   CoreView& c = node_.cores[core];
   c.running = kNone;
-  node_.now_s = clock_s();
+  node_.set_now(clock_s());
   if (c.queue.empty()) {
     const auto pulled = policy_.pull_for_idle(core, node_);
     if (!pulled) return;
@@ -266,7 +266,7 @@ void HostCpu::requeue(SimThread& thread) {
     thread.picked_at_s = now;
     return;
   }
-  node_.now_s = now;
+  node_.set_now(now);
   c.queue.push_back(thread.id);
   const std::size_t index = policy_.pick_next(core, node_);
   const ThreadId next = c.queue[index];

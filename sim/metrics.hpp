@@ -107,10 +107,10 @@ class MetricsCollector {
     return window_started() ? window_start_s_ : std::numeric_limits<double>::infinity();
   }
 
-  // A kernel occupied `device` from start_s to end_s (reported when it ends). One stream per
-  // device: kernels do not overlap, time moves forward, busy time stays within elapsed time.
+  // A kernel occupied `device` from start_s to end_s (reported when it ends, or later: a device
+  // reports a run of back-to-back kernels when the run ends). One stream per device: kernels do
+  // not overlap, busy time stays within elapsed time.
   void kernel_ran(int device, double start_s, double end_s) {
-    observe_time(end_s);
     check_invariant(start_s >= last_kernel_end_s_[device] && end_s >= start_s,
                     "device %d: kernel [%.12g, %.12g] overlaps the previous one ending at %.12g",
                     device, start_s, end_s, last_kernel_end_s_[device]);

@@ -187,6 +187,11 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
             ? nullptr
             : std::make_unique<CopyEngine>(platform.hosts[host], platform.hosts[i], *cpu_));
   }
+  // Device queues are kept lazily (a run of kernels is one activity): policies see them fresh.
+  node_.refresh = [this](double now_s) {
+    for (auto& engine : engines_)
+      if (engine) engine->refresh_view(now_s);
+  };
   // What device selection sees of each accelerator's host link.
   const auto& host_name = config.devices[host].name;
   for (const auto& l : config.links) {

@@ -38,7 +38,11 @@ class NodeRuntime {
   // Creates every actor; call once, before Engine::run().
   void start();
   // After Engine::run(): closes what was still in progress (CPU bursts of endless threads).
-  void finish() { cpu_->finish(); }
+  void finish() {
+    cpu_->finish();
+    for (auto& engine : engines_)
+      if (engine) engine->finish();
+  }
 
   // Energy per device (J) read at the start of the measured window; empty until it starts.
   const std::vector<double>& window_start_energy_j() const { return window_start_energy_j_; }

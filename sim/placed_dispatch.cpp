@@ -56,7 +56,7 @@ bool NodeRuntime::run_placed_ops(int job, int iteration, SimThread& thread, Plac
       // When the inputs could be on each device, following step 2 below: per edge from another
       // device, wait for that device to drain, then copy.
       const double now = s4u::Engine::get_clock();
-      node_.now_s = now;
+      node_.set_now(now);
       PlaceableWork work{.duration_s = duration, .input_bytes = 0, .input_ready_s = {}};
       work.input_ready_s.assign(duration.size(), 0);
       for (std::size_t c = 0; c < duration.size(); ++c) {

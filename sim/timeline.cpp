@@ -260,7 +260,11 @@ void Timeline::kernel(int device, const KernelLabel& label, double start_s, doub
                    op.flops.at(seq), (op.bytes_read + op.bytes_written).at(seq));
   }
   end_event();
-  sample_power(device, end_s);
+}
+
+void Timeline::device_ran(int device, double now_s) {
+  if (closed_) return;
+  sample_power(device, now_s);
 }
 
 void Timeline::copy(int device, double bytes, double start_s, double end_s) {

@@ -52,6 +52,10 @@ class Timeline {
   void context_switch(int core, int thread, double start_s, double end_s);
   // --- accelerators (sim/device_engine.cpp, sim/copy_engine.cpp) ---
   void kernel(int device, const KernelLabel& label, double start_s, double end_s);
+  // A device's run of kernels ended now (after its kernel() calls): a power sample if a window
+  // boundary passed. Power comes from SimGrid's energy counter, read now, so it is sampled at
+  // the current time, not at a past kernel's end.
+  void device_ran(int device, double now_s);
   // A copy engine's host-to-device transfer (prefetches).
   void copy(int device, double bytes, double start_s, double end_s);
   // --- the jobs (sim/node_runtime.cpp) ---
