@@ -256,10 +256,21 @@ class TensorAwarePolicy final : public MemoryPolicy {
     // Same structure as the current plan: keep the larger size and the union of lifetimes, so
     // a plan that served a longer sequence still serves it.
     if (index == job.plannable_index && slots.size() == job.slots.size()) {
+      bool unchanged = job.arena_bytes > 0;
       for (std::size_t i = 0; i < slots.size(); ++i) {
         slots[i].size = std::max(slots[i].size, job.slots[i].size);
         slots[i].start = std::min(slots[i].start, job.slots[i].start);
         slots[i].end = std::max(slots[i].end, job.slots[i].end);
+        unchanged = unchanged && slots[i].size == job.slots[i].size &&
+                    slots[i].start == job.slots[i].start && slots[i].end == job.slots[i].end;
+      }
+      // The merge gave the slots the current plan was packed from: packing them again gives the
+      // same offsets and an arena that already fits. Skipped, the plan stays (variable lengths
+      // reach this once the longest sequence has been seen; docs/performance.md).
+      if (unchanged) {
+        job.planned_from = job.record;
+        d.update();
+        return;
       }
     }
     const Bytes needed = round_up(pack(slots), CachingAllocator::kRoundLarge);
