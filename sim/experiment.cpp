@@ -40,8 +40,13 @@ int run_single_point(const Config& config, const ExperimentPoint& point, const R
   const double wall_s = seconds_since(start);
   report["kind"] = "simulation";
   report["point"] = {{"job_set", point.job_set}, {"policy_set", point.policy_set}};
-  const std::vector<PointReport> points{{point.job_set, point.policy_set, report, ""}};
-  report["table3"] = table3_rows(points, config.policy_sets.front().name);
+  // The report is moved, not copied, into the table's input: a long run's utilization series
+  // would otherwise be held twice (peak memory growing with the run; docs/performance.md).
+  std::vector<PointReport> points;
+  points.push_back({point.job_set, point.policy_set, std::move(report), ""});
+  Json table3 = table3_rows(points, config.policy_sets.front().name);
+  report = std::move(points.front().report);
+  report["table3"] = std::move(table3);
   report["table4"] = table4_rows(report["table3"], config.policy_sets.front().name);
   const std::string path = write_report(report, output_dir);
   write_table_csvs(report, output_dir);
@@ -60,8 +65,8 @@ std::vector<std::string> child_argv(const RunRequest& request, const ExperimentP
     argv.push_back("--set");
     argv.push_back(o);
   }
-  argv.insert(argv.end(), {"--job", point.job_set, "--policy-set", point.policy_set, "-o",
-                           point_dir, "-q"});
+  argv.insert(argv.end(),
+              {"--job", point.job_set, "--policy-set", point.policy_set, "-o", point_dir, "-q"});
   for (const auto& c : request.simgrid_cfg) {
     argv.push_back("--simgrid-cfg");
     argv.push_back(c);
@@ -109,10 +114,11 @@ int run_experiment(const RunRequest& request, std::ostream& out) {
     ++done;
     if (!progress) return;
     const double elapsed = seconds_since(start);
-    const double eta = elapsed / static_cast<double>(done) * static_cast<double>(points.size() - done);
+    const double eta =
+        elapsed / static_cast<double>(done) * static_cast<double>(points.size() - done);
     std::cerr << fmt::format("\r[{}/{}] {} {} ({:.1f} s elapsed, ETA {:.0f} s)   ", done,
-                             points.size(), points[i].id(), code == 0 ? "done" : "FAILED",
-                             elapsed, eta)
+                             points.size(), points[i].id(), code == 0 ? "done" : "FAILED", elapsed,
+                             eta)
               << (done == points.size() ? "\n" : "") << std::flush;
   });
 
@@ -158,9 +164,10 @@ int run_experiment(const RunRequest& request, std::ostream& out) {
       std::cerr << "aisim: point " << r.job_set << "." << r.policy_set << " failed: " << r.error
                 << "\n";
   if (!request.quiet) {
-    out << fmt::format("aisim {}  config {}  seed {}  {} simulations ({} at a time) in {:.1f} s\n\n",
-                       aisim_version(), config.path, config.run.seed, points.size(),
-                       request.parallel, seconds_since(start));
+    out << fmt::format(
+        "aisim {}  config {}  seed {}  {} simulations ({} at a time) in {:.1f} s\n\n",
+        aisim_version(), config.path, config.run.seed, points.size(), request.parallel,
+        seconds_since(start));
     print_tables(report, out);
     out << "report: " << path << " (per simulation: " << output_dir << "/points/*/report.json)\n";
   }

@@ -1,13 +1,14 @@
 #include "sim/report.hpp"
 
-#include "sim/tables.hpp"
-
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <ostream>
 #include <stdexcept>
+
+#include "sim/tables.hpp"
 
 namespace aisim {
 
@@ -16,7 +17,9 @@ std::string write_report(const Json& report, const std::string& directory) {
   const auto path = (std::filesystem::path(directory) / "report.json").string();
   std::ofstream out(path);
   if (!out) throw std::runtime_error("cannot write " + path);
-  out << report.dump(2) << '\n';
+  // Streamed, not dump()ed to a string first: a long run's utilization series would otherwise
+  // exist twice in memory (the string and the tree), and peak memory would grow with the run.
+  out << std::setw(2) << report << '\n';
   if (!out) throw std::runtime_error("error while writing " + path);
   return path;
 }
@@ -31,8 +34,7 @@ void print_summary(const Json& report, double wall_s, std::ostream& out) {
   const auto& sim = report["simulation"];
   out << fmt::format(
       "simulated {:.6f} s (measured window {:.6f} s after warm-up) in {:.2f} s of wall time\n\n",
-      sim["simulated_time_s"].get<double>(), sim["window"]["duration_s"].get<double>(),
-      wall_s);
+      sim["simulated_time_s"].get<double>(), sim["window"]["duration_s"].get<double>(), wall_s);
   out << fmt::format("{:<12} {:<8} {:>6} {:>10} {:>14} {:>16} {:>14}\n", "job", "device", "batch",
                      "iter (ms)", "samples/s", "epoch time (s)", "measured iter");
   for (const auto& j : report["jobs"]) {
