@@ -85,7 +85,6 @@ void DeviceEngine::submit(double duration_s, SimThread& thread, const KernelLabe
 }
 
 void DeviceEngine::synchronize(SimThread& thread, bool spin) {
-  refresh_view(s4u::Engine::get_clock());
   if (kernels_.empty()) return;
   if (spin) {
     bool done = false;
@@ -98,15 +97,18 @@ void DeviceEngine::synchronize(SimThread& thread, bool spin) {
   cpu_.wait_for_core(thread);
 }
 
+void DeviceEngine::report(const Kernel& k, double now_s) {
+  // Its times are sums of durations; SimGrid's clock may differ from them in the last bits.
+  const double end = std::min(k.end_s, now_s);
+  const double start = std::min(k.start_s, end);
+  metrics_.kernel_ran(id_, start, end);
+  if (timeline_) timeline_->kernel(id_, k.label, start, end);
+}
+
 void DeviceEngine::finish() {
   const double now = s4u::Engine::get_clock();
   refresh_view(now);
-  for (std::size_t i = 0; i < finished_in_run_; ++i) {
-    const Kernel& k = kernels_[i];
-    const double end = std::min(k.end_s, now);
-    metrics_.kernel_ran(id_, std::min(k.start_s, end), end);
-    if (timeline_) timeline_->kernel(id_, k.label, std::min(k.start_s, end), end);
-  }
+  for (std::size_t i = 0; i < finished_in_run_; ++i) report(kernels_[i], now);
   completed_ += finished_in_run_;
   kernels_.erase(kernels_.begin(),
                  kernels_.begin() + static_cast<std::ptrdiff_t>(finished_in_run_));
@@ -137,14 +139,10 @@ void DeviceEngine::run() {
     s4u::this_actor::execute(total_s * kWorkUnitsPerSecond);
     const double end = s4u::Engine::get_clock();
     metrics_.observe_time(end);
+    kernels_[run_size_ - 1].end_s = end;  // the run ends at SimGrid's clock, not at the sum
     for (std::size_t i = 0; i < run_size_; ++i) {
-      Kernel& k = kernels_.front();
-      // The run ends at SimGrid's clock; the sums may differ from it in the last bits.
-      const double k_end = i + 1 == run_size_ ? end : std::min(k.end_s, end);
-      const double k_start = std::min(k.start_s, k_end);
-      metrics_.kernel_ran(id_, k_start, k_end);
-      if (timeline_) timeline_->kernel(id_, k.label, k_start, k_end);
-      backlog_s_ -= i < finished_in_run_ ? 0 : k.duration_s;
+      report(kernels_.front(), end);
+      backlog_s_ -= i < finished_in_run_ ? 0 : kernels_.front().duration_s;
       kernels_.pop_front();
     }
     completed_ += run_size_;

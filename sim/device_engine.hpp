@@ -69,6 +69,8 @@ class DeviceEngine {
     KernelLabel label;              // only while a timeline is set
   };
   void run();
+  // Reports a finished kernel (metrics, timeline), its times clipped to `now_s`.
+  void report(const Kernel& k, double now_s);
   // Kernels submitted and not yet finished at the last refresh_view (the running one included).
   std::size_t pending() const { return kernels_.size() - finished_in_run_; }
   // When the oldest unfinished kernel ends (if it is not in a run yet: as if its run started now).
