@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <string>
 #include <vector>
@@ -23,16 +22,14 @@ class BusyTracker {
   double total_s() const { return total_s_; }
   double in_window_s() const { return window_s_; }
   // Busy seconds per bucket [k*bucket_s, (k+1)*bucket_s), from time 0.
-  const std::deque<double>& buckets() const { return buckets_; }
+  const std::vector<double>& buckets() const { return buckets_; }
   double bucket_s() const { return bucket_s_; }
 
  private:
   double bucket_s_;
   double total_s_ = 0;
   double window_s_ = 0;
-  // A deque: it grows with the simulated time without reallocating (a vector's doublings would
-  // leave freed copies behind and make peak memory grow with the run; docs/performance.md).
-  std::deque<double> buckets_;
+  std::vector<double> buckets_;
 };
 
 struct LatencySummary {

@@ -87,8 +87,6 @@ Json device_report(const Config& config, int d, const MetricsCollector& metrics,
   double lo = 100, hi = 0;
   const double w = busy.bucket_s();
   const double start = metrics.window_start_s(), end = start + window_s;
-  if (w > 0 && window_s > 0)  // one allocation for the whole series (no doubling copies)
-    series.get_ref<Json::array_t&>().reserve(static_cast<size_t>(window_s / w) + 1);
   for (size_t k = static_cast<size_t>(std::ceil(start / w)); (k + 1) * w <= end + 1e-12; ++k) {
     const double pct = 100.0 * (k < busy.buckets().size() ? busy.buckets()[k] : 0.0) / w;
     series.push_back(pct);
