@@ -309,8 +309,10 @@ JobSpec read_job(const Json& value, const std::string& at, DiagnosticSink& sink,
     l.finish();
   }
   if (const Json* cotenant = r.any("cotenant")) {
-    if (cotenant->is_boolean()) j.cotenant = cotenant->get<bool>();
-    else sink.add(r.child("cotenant"), "expected true or false, got " + cotenant->dump());
+    if (cotenant->is_boolean())
+      j.cotenant = cotenant->get<bool>();
+    else
+      sink.add(r.child("cotenant"), "expected true or false, got " + cotenant->dump());
   }
   if (const Json* optimizer = r.object("optimizer", Presence::kOptional)) {
     JsonObjectReader o(*optimizer, r.child("optimizer"), sink);
@@ -436,8 +438,9 @@ void check_cross_references(const Config& c, DiagnosticSink& sink, bool devices_
   }
   if (!c.jobs.empty() &&
       std::all_of(c.jobs.begin(), c.jobs.end(), [](const JobSpec& j) { return j.cotenant; }))
-    sink.add("/jobs", "expected at least one job that is not a co-tenant (co-tenants run beside "
-                      "the measured jobs and stop when they end)");
+    sink.add("/jobs",
+             "expected at least one job that is not a co-tenant (co-tenants run beside "
+             "the measured jobs and stop when they end)");
 
   for (size_t i = 0; i < c.jobs.size(); ++i) {
     const auto& j = c.jobs[i];
@@ -563,6 +566,12 @@ Config config_from_json(const Json& document, const std::string& path) {
                              .value_or(has_warmup ? 0 : 1));
     c.run.steady_state_iterations =
         static_cast<int>(r.integer_or("steady_state_iterations", 0, 0, kMaxInt32));
+    if (const Json* chunked = r.any("chunked_dispatch")) {
+      if (chunked->is_boolean())
+        c.run.chunked_dispatch = chunked->get<bool>();
+      else
+        sink.add(r.child("chunked_dispatch"), "expected true or false, got " + chunked->dump());
+    }
     c.run.output_dir = r.string_or("output_dir", "out");
     c.run.util_window_s = r.quantity_or("util_window", Dimension::kTime, 0.1);
     const std::string job_sets = r.string_or("job_sets", "each");
@@ -601,8 +610,8 @@ Config config_from_json(const Json& document, const std::string& path) {
       PolicySet set;
       set.name = r.string("name", Presence::kRequired).value_or("");
       if (r.has("name") && !is_point_name(set.name))
-        sink.add(r.child("name"), "expected a name of letters, digits, '-' and '_', got \"" +
-                                      set.name + "\"");
+        sink.add(r.child("name"),
+                 "expected a name of letters, digits, '-' and '_', got \"" + set.name + "\"");
       for (const auto& other : c.policy_sets)
         if (!set.name.empty() && other.name == set.name)
           sink.add(r.child("name"), "duplicate policy set name \"" + set.name + "\"");
@@ -677,13 +686,14 @@ void apply_override(Json& document, const ConfigOverride& o, DiagnosticSink& sin
       return;
     }
     if (node->is_array()) {
-      const bool numeric = std::all_of(part.begin(), part.end(),
-                                       [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+      const bool numeric = std::all_of(part.begin(), part.end(), [](char ch) {
+        return std::isdigit(static_cast<unsigned char>(ch));
+      });
       const size_t index = numeric && part.size() < 9 ? std::stoul(part) : node->size();
       if (!numeric || index >= node->size()) {
         sink.add(origin, pointer + " is an array of " + std::to_string(node->size()) +
-                             " elements; expected an index below " +
-                             std::to_string(node->size()) + ", got \"" + part + "\"");
+                             " elements; expected an index below " + std::to_string(node->size()) +
+                             ", got \"" + part + "\"");
         return;
       }
       node = &(*node)[index];
@@ -709,8 +719,8 @@ void apply_override(Json& document, const ConfigOverride& o, DiagnosticSink& sin
 ConfigOverride parse_override(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw InputError({{"", "--set", "expected key=value (e.g. jobs.0.batch_size=64), got \"" +
-                                        text + "\""}});
+    throw InputError(
+        {{"", "--set", "expected key=value (e.g. jobs.0.batch_size=64), got \"" + text + "\""}});
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -822,6 +832,7 @@ Json Config::resolved() const {
            {{"seed", run.seed},
             {"warmup_iterations", run.warmup_iterations},
             {"steady_state_iterations", run.steady_state_iterations},
+            {"chunked_dispatch", run.chunked_dispatch},
             {"output_dir", run.output_dir},
             {"util_window_s", run.util_window_s},
             {"job_sets", run.job_sets_each ? "each" : "all"}}}};
@@ -829,7 +840,8 @@ Json Config::resolved() const {
 
 std::vector<ExperimentPoint> Config::points() const {
   std::vector<std::string> job_sets;
-  if (!run.job_sets_each) job_sets.push_back("all");
+  if (!run.job_sets_each)
+    job_sets.push_back("all");
   else
     for (const auto& j : jobs)
       if (!j.cotenant) job_sets.push_back(j.name);

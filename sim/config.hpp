@@ -115,6 +115,10 @@ struct RunSpec {
   // Steady-state mode (0 = off): each job simulates at most warmup_iterations + this many
   // iterations, and the report extrapolates the epoch from the measured ones.
   int steady_state_iterations = 0;
+  // Eager ops of a job that is alone on its device run in chunks: one host burst for many ops,
+  // each launch at its own instant in it (docs/performance.md). Same results to rounding; false
+  // runs one burst per op (for checking that, or for timelines, which always do).
+  bool chunked_dispatch = true;
   std::string output_dir;
   double util_window_s = 0.1;
   // "each": one simulation per non-co-tenant job (with every co-tenant beside it); "all": one
@@ -128,7 +132,7 @@ struct Config {
   std::vector<LinkSpec> links;
   std::vector<JobSpec> jobs;
   std::vector<BackgroundSpec> background_load;
-  PolicySpec policies;              // the policies of this simulation (policy_sets.front())
+  PolicySpec policies;                 // the policies of this simulation (policy_sets.front())
   std::vector<PolicySet> policy_sets;  // at least one; "policies" in a file makes one set
   RunSpec run;
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
+#include <stdexcept>
 
 #include "sim/platform.hpp"
 
@@ -30,12 +31,22 @@ void DeviceEngine::start() {
   s4u::Actor::create(host_->get_name() + "/stream0", host_, [this] { run(); })->daemonize();
 }
 
+bool DeviceEngine::launched(const Kernel& k, double now_s) const {
+  return k.ready_at_progress_s < 0 ||
+         (chunk_thread_ != nullptr &&
+          burst_progress_s(*chunk_thread_, now_s) >= k.ready_at_progress_s - kTimeSlackS);
+}
+
 void DeviceEngine::refresh_view(double now_s) {
+  while (launched_ < kernels_.size() && launched(kernels_[launched_], now_s)) {
+    backlog_s_ += kernels_[launched_].duration_s;
+    ++launched_;
+  }
   while (finished_in_run_ < run_size_ && kernels_[finished_in_run_].end_s <= now_s + kTimeSlackS) {
     backlog_s_ -= kernels_[finished_in_run_].duration_s;
     ++finished_in_run_;
   }
-  if (kernels_.size() == finished_in_run_) backlog_s_ = 0;  // no drift when drained
+  if (launched_ == finished_in_run_) backlog_s_ = 0;  // no drift when drained
   DeviceView& view = node_.devices[id_];
   view.queue_depth = pending();
   view.backlog_s = backlog_s_;
@@ -47,6 +58,40 @@ void DeviceEngine::refresh_view(double now_s) {
   }
 }
 
+void DeviceEngine::wake_actor() {
+  if (!idle_waiting_) return;
+  idle_waiting_ = false;
+  work_->release();
+}
+
+void DeviceEngine::begin_chunk(SimThread& thread) {
+  if (chunk_thread_ != nullptr) throw std::logic_error("device: a dispatch chunk is already open");
+  chunk_thread_ = &thread;
+  thread.burst_done_s = 0;  // its progress counts from the chunk's compute(), not the last one
+  // The device may wait for the first chunk kernel: it looks again whenever the burst runs.
+  thread.on_segment_start = [this] { wake_actor(); };
+}
+
+void DeviceEngine::submit_in_chunk(double duration_s, double ready_at_progress_s,
+                                   const KernelLabel& label) {
+  ++submitted_;
+  Kernel kernel;
+  kernel.duration_s = duration_s;
+  kernel.ready_at_progress_s = ready_at_progress_s;
+  if (timeline_) kernel.label = label;
+  kernels_.push_back(kernel);
+}
+
+void DeviceEngine::end_chunk() {
+  if (chunk_thread_ == nullptr) return;
+  // The burst has run to its end: every chunk kernel is launched, for good.
+  for (Kernel& k : kernels_) k.ready_at_progress_s = -1;
+  chunk_thread_->on_segment_start = nullptr;
+  chunk_thread_ = nullptr;
+  refresh_view(s4u::Engine::get_clock());
+  wake_actor();
+}
+
 double DeviceEngine::next_end_s(double now_s) const {
   if (finished_in_run_ < run_size_) return kernels_[finished_in_run_].end_s;
   // Queued behind nothing: the actor starts a run with it at once (it has been released).
@@ -54,17 +99,15 @@ double DeviceEngine::next_end_s(double now_s) const {
 }
 
 void DeviceEngine::submit(double duration_s, const KernelLabel& label) {
+  if (chunk_thread_ != nullptr)
+    throw std::logic_error("device: a kernel submitted beside an open dispatch chunk");
   ++submitted_;
   Kernel kernel;
   kernel.duration_s = duration_s;
   if (timeline_) kernel.label = label;
   kernels_.push_back(kernel);
-  backlog_s_ += duration_s;
   refresh_view(s4u::Engine::get_clock());
-  if (idle_waiting_) {
-    idle_waiting_ = false;
-    work_->release();
-  }
+  wake_actor();
 }
 
 void DeviceEngine::submit(double duration_s, SimThread& thread, const KernelLabel& label) {
@@ -113,22 +156,35 @@ void DeviceEngine::finish() {
   kernels_.erase(kernels_.begin(),
                  kernels_.begin() + static_cast<std::ptrdiff_t>(finished_in_run_));
   run_size_ -= finished_in_run_;
+  launched_ -= finished_in_run_;
   finished_in_run_ = 0;
 }
 
 void DeviceEngine::run() {
   for (;;) {
-    if (kernels_.empty()) {
+    const double start = s4u::Engine::get_clock();
+    refresh_view(start);
+    if (launched_ == 0) {
+      // Nothing launched: wait for a submit, or for the chunk thread's burst to reach the next
+      // kernel's launch (a timer while the burst runs; a wake-up when it runs again if not).
+      double wait_s = -1;
+      if (!kernels_.empty() && chunk_thread_ != nullptr && chunk_thread_->burst_start_s >= 0)
+        wait_s = std::max(
+            0.0, kernels_.front().ready_at_progress_s - burst_progress_s(*chunk_thread_, start));
       idle_waiting_ = true;
-      work_->acquire();
+      if (wait_s >= 0)
+        work_->acquire_timeout(wait_s);
+      else
+        work_->acquire();
+      idle_waiting_ = false;
       continue;
     }
-    // Every queued kernel, back to back from now: one activity for the run.
-    const double start = s4u::Engine::get_clock();
-    run_size_ = kernels_.size();
+    // Every launched kernel, back to back from now: one activity for the run.
+    run_size_ = launched_;
     finished_in_run_ = 0;
     double t = start, total_s = 0;
-    for (Kernel& k : kernels_) {
+    for (std::size_t i = 0; i < run_size_; ++i) {
+      Kernel& k = kernels_[i];
       k.start_s = t;
       t += k.duration_s;
       k.end_s = t;
@@ -146,6 +202,7 @@ void DeviceEngine::run() {
       kernels_.pop_front();
     }
     completed_ += run_size_;
+    launched_ -= run_size_;
     run_size_ = finished_in_run_ = 0;
     refresh_view(end);
     if (timeline_) timeline_->device_ran(id_, end);

@@ -62,17 +62,34 @@ class DeviceEngine {
   // preempted like any CPU-bound thread); otherwise it blocks, releasing its core, and is woken.
   void synchronize(SimThread& thread, bool spin = false);
 
+  // Chunked dispatch (sim/node_runtime.cpp): `thread` is about to run one compute() that stands
+  // for several ops, each launching a kernel when the burst has run `ready_at_progress_s` of CPU
+  // time (submit_in_chunk). A chunk kernel is launched, for every purpose (the device starting
+  // it, the queue depth others see), exactly when the thread's burst reaches its offset, however
+  // the burst is sliced or preempted; the device waits on the thread's progress meanwhile. One
+  // submitter per device while a chunk is open (the runtime checks it).
+  void begin_chunk(SimThread& thread);
+  void submit_in_chunk(double duration_s, double ready_at_progress_s, const KernelLabel& label);
+  // After the chunk's compute() returned: every chunk kernel has been launched.
+  void end_chunk();
+
  private:
   struct Kernel {
     double duration_s = 0;
     double start_s = 0, end_s = 0;  // set when its run starts
     KernelLabel label;              // only while a timeline is set
+    // A chunk kernel: launched once the chunk thread's burst has run this much CPU time; -1 once
+    // launched (or for a kernel submitted directly).
+    double ready_at_progress_s = -1;
   };
+  bool launched(const Kernel& k, double now_s) const;
+  // Releases the actor if it sleeps on work_.
+  void wake_actor();
   void run();
   // Reports a finished kernel (metrics, timeline), its times clipped to `now_s`.
   void report(const Kernel& k, double now_s);
-  // Kernels submitted and not yet finished at the last refresh_view (the running one included).
-  std::size_t pending() const { return kernels_.size() - finished_in_run_; }
+  // Kernels launched and not yet finished at the last refresh_view (the running one included).
+  std::size_t pending() const { return launched_ - finished_in_run_; }
   // When the oldest unfinished kernel ends (if it is not in a run yet: as if its run started now).
   double next_end_s(double now_s) const;
 
@@ -86,8 +103,11 @@ class DeviceEngine {
   std::deque<Kernel> kernels_;
   std::size_t run_size_ = 0;
   std::size_t finished_in_run_ = 0;  // kernels of the run that ended by the last refresh_view
+  std::size_t launched_ = 0;         // leading kernels launched by the last refresh_view
+  SimThread* chunk_thread_ = nullptr;
   std::uint64_t submitted_ = 0, completed_ = 0;
-  double backlog_s_ = 0;  // durations of the unfinished kernels (the running one counted whole)
+  // Durations of the launched, unfinished kernels (the running one counted whole).
+  double backlog_s_ = 0;
   bool idle_waiting_ = false;  // the actor sleeps on work_ until a submit
   simgrid::s4u::SemaphorePtr work_;
   std::vector<SimThread*> sync_waiters_;

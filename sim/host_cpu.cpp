@@ -60,6 +60,7 @@ void HostCpu::balance_loop() {
   const double interval = policy_.balance_interval_s(node_);
   for (;;) {
     s4u::this_actor::sleep_for(interval);
+    account_running();
     node_.set_now(clock_s());
     for (const Migration& m : policy_.balance(node_)) migrate(m);
   }
@@ -106,6 +107,11 @@ double HostCpu::slice_end_s(const SimThread& thread) const {
   return thread.picked_at_s + policy_.slice_s(view(thread), thread.core, node_);
 }
 
+void HostCpu::account_running() {
+  for (const CoreView& c : node_.cores)
+    if (c.running != kNone) update_curr(*threads_[c.running]);
+}
+
 void HostCpu::update_curr(SimThread& thread) {
   const double now = clock_s();
   if (thread.core == kNone || now <= thread.accounted_until_s) return;
@@ -116,11 +122,13 @@ void HostCpu::update_curr(SimThread& thread) {
 
 void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
   double remaining = seconds;
+  thread.burst_done_s = 0;
   while (remaining > kEpsilonS && !(done && *done)) {
     const CoreId core = thread.core;
     const double amount = std::isinf(remaining) ? kSpinChunkS : remaining;
     const double start = clock_s();
     thread.burst_start_s = start;
+    if (thread.on_segment_start) thread.on_segment_start();
     bool switched_out = false;
     // The part of the burst in progress: one exec, replaced by a new one for the rest of the
     // burst when a kick cancelled it and the thread keeps its core.
@@ -161,12 +169,19 @@ void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
     }
     const double end = clock_s();
     thread.burst_start_s = -1;
+    thread.burst_done_s += end - start;
     metrics_.core_busy(core, start, end);
     metrics_.thread_ran(thread.id, start, end);
     if (timeline_) timeline_->thread_ran(core, thread.id, start, end);
-    update_curr(thread);
     remaining -= end - start;  // stays +inf for a spin
-    if (switched_out) requeue(thread);
+    // The policy's accounting happens where a decision reads it (here a slice end; wake-ups,
+    // pulls, balancing and leaving the core elsewhere), as Linux's update_curr runs at
+    // scheduling events, not at the end of each piece of work: so the CPU time the policy
+    // sees does not depend on how a thread's work is cut into bursts (one op, or a chunk).
+    if (switched_out) {
+      update_curr(thread);
+      requeue(thread);
+    }
   }
 }
 
@@ -185,6 +200,11 @@ void HostCpu::wake(SimThread& thread) {
   const double now = clock_s();
   thread.runnable_since_s = now;
   thread.woken = true;
+  // The policy places the thread by the cores' state, running threads' CPU time included (CFS's
+  // sleeper placement reads the run queue's min_vruntime, which follows the running thread; Linux
+  // updates it on enqueue). Account every running thread up to now first, so that what the policy
+  // sees does not depend on where their bursts happen to be cut (one op or a chunk of ops).
+  account_running();
   node_.set_now(now);
   const CoreId core = policy_.place_wakeup(view(thread), node_);
   CoreView& c = node_.cores.at(core);
@@ -243,6 +263,7 @@ void HostCpu::vacate(SimThread& thread) {
   thread.preempt_pending = false;
   CoreView& c = node_.cores[core];
   c.running = kNone;
+  account_running();
   node_.set_now(clock_s());
   if (c.queue.empty()) {
     const auto pulled = policy_.pull_for_idle(core, node_);

@@ -16,6 +16,7 @@
 // cache-refill (indirect) cost when another thread ran on that core since this one last did.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
@@ -32,17 +33,27 @@ namespace aisim {
 
 struct SimThread {
   ThreadId id = kNone;
-  CoreId core = kNone;                 // the core it holds, kNone while blocked or queued
-  double runnable_since_s = 0;         // when it last became runnable
-  bool woken = false;                  // runnable by a wake-up (a latency sample), not a preemption
-  bool preempt_pending = false;        // a wake-up preemption asked it to leave its core
-  bool cache_cold = false;             // its core ran another thread since it last ran there
-  double picked_at_s = 0;              // when it last started running (slice start)
-  double accounted_until_s = 0;        // CPU time up to here is reported to the policy
-  double burst_start_s = -1;           // start of the burst segment in progress, -1 if none
+  CoreId core = kNone;           // the core it holds, kNone while blocked or queued
+  double runnable_since_s = 0;   // when it last became runnable
+  bool woken = false;            // runnable by a wake-up (a latency sample), not a preemption
+  bool preempt_pending = false;  // a wake-up preemption asked it to leave its core
+  bool cache_cold = false;       // its core ran another thread since it last ran there
+  double picked_at_s = 0;        // when it last started running (slice start)
+  double accounted_until_s = 0;  // CPU time up to here is reported to the policy
+  double burst_start_s = -1;     // start of the burst segment in progress, -1 if none
+  double burst_done_s = 0;       // CPU time of the finished segments of the current compute()
+  // Called when a segment of its burst starts running (a chunked dispatch's device waits on it:
+  // sim/device_engine.hpp). Empty unless set.
+  std::function<void()> on_segment_start;
   simgrid::s4u::SemaphorePtr granted;  // released when the thread is given a core
   simgrid::s4u::ExecPtr burst;         // the exec its actor waits on; a kick cancels it
 };
+
+// CPU time `thread` has run of its current compute() call by `now_s` (finished segments plus the
+// one in progress): how far a burst that stands for several ops has come.
+inline double burst_progress_s(const SimThread& thread, double now_s) {
+  return thread.burst_done_s + (thread.burst_start_s >= 0 ? now_s - thread.burst_start_s : 0.0);
+}
 
 class HostCpu {
  public:
@@ -94,6 +105,10 @@ class HostCpu {
   void run(SimThread& thread, double seconds, const bool* done);
   void grant(CoreId core, SimThread& thread);
   void update_curr(SimThread& thread);
+  // Accounts every running thread's CPU time up to now, before a decision that reads other cores'
+  // state (placement, balancing, pulling): what the policy sees must not depend on where running
+  // threads' bursts happen to be cut (one op, or a chunk of ops; NodeRuntime::run_chunk).
+  void account_running();
   // Stops running (the caller recorded its CPU time); hands the core to the next thread.
   void vacate(SimThread& thread);
   // Slice end or preemption: requeue `thread`, let the policy pick; returns after it holds a

@@ -31,6 +31,9 @@ struct NodeRuntime::JobPlan {
   // whether the host then waits for the device, and ops that are host work only (kind cpu).
   // Such a trace brings its own synchronisations: no implicit one at the end of an iteration.
   MeasuredReplay replay;
+  // Its eager ops may run in chunks (NodeRuntime::run_chunk): it is a measured job, no other job
+  // launches on or allocates from its device, none is placeable, it replays no measured trace.
+  bool may_chunk = false;
   // Sizes depend on the sequence length and a length is drawn per iteration: durations and
   // tensor sizes are then recomputed at each iteration's length.
   bool per_iteration_lengths = false;
@@ -233,6 +236,16 @@ NodeRuntime::NodeRuntime(const Config& config, const Platform& platform,
     plan_tensor_lifetimes(*plan.trace, static_cast<int>(j), seq, plan);
     plans_.push_back(std::move(plan));
   }
+  bool any_placeable = false;
+  for (const JobPlan& p : plans_) any_placeable = any_placeable || p.placed;
+  for (JobPlan& p : plans_) {
+    // A co-tenant is stopped wherever it is when the measured jobs end: a chunk of it would have
+    // decided allocations (counted, and in the allocator's peaks) that per-op dispatch never
+    // reaches. A measured job runs to its end, so its chunks always complete.
+    p.may_chunk = !any_placeable && !p.replay.active && !p.spec->cotenant;
+    for (const JobPlan& other : plans_)
+      if (&other != &p && other.device == p.device) p.may_chunk = false;
+  }
 }
 
 NodeRuntime::~NodeRuntime() = default;
@@ -316,9 +329,16 @@ void NodeRuntime::charge_device_frees(int job, SimThread& thread, int frees) {
 bool NodeRuntime::allocate(int job, int iteration, SimThread& thread, const TensorRequest& tensor,
                            const std::string& op) {
   const JobPlan& plan = plans_[job];
-  const DeviceSpec& device = config_.devices[plan.device];
   const AllocResult alloc = memory_.allocate(plan.device, tensor, s4u::Engine::get_clock());
   if (timeline_) memory_changed(plan.device);
+  return settle_allocation(job, iteration, thread, tensor, op, alloc);
+}
+
+bool NodeRuntime::settle_allocation(int job, int iteration, SimThread& thread,
+                                    const TensorRequest& tensor, const std::string& op,
+                                    const AllocResult& alloc) {
+  const JobPlan& plan = plans_[job];
+  const DeviceSpec& device = config_.devices[plan.device];
   charge_device_frees(job, thread, alloc.device_frees);  // a policy emptying its cache
   if (!alloc.ok) {
     const auto usage = memory_.usage(plan.device);
@@ -341,14 +361,81 @@ bool NodeRuntime::allocate(int job, int iteration, SimThread& thread, const Tens
   return true;
 }
 
-void NodeRuntime::release(int job, SimThread& thread, TensorId tensor) {
+ReleaseResult NodeRuntime::release_now(int job, TensorId tensor) {
   if constexpr (kCheckInvariants)
     check_invariant(live_bytes_[job].erase(tensor) == 1,
                     "job %d releases tensor %llu, which it does not hold", job,
                     static_cast<unsigned long long>(tensor));
   const ReleaseResult r = memory_.release(plans_[job].device, tensor, s4u::Engine::get_clock());
   if (timeline_) memory_changed(plans_[job].device);
-  charge_device_frees(job, thread, r.device_frees);
+  return r;
+}
+
+void NodeRuntime::release(int job, SimThread& thread, TensorId tensor) {
+  charge_device_frees(job, thread, release_now(job, tensor).device_frees);
+}
+
+std::size_t NodeRuntime::run_chunk(int job, int iteration, SimThread& thread, std::size_t first,
+                                   double seq, bool& ok) {
+  JobPlan& plan = plans_[job];
+  DeviceEngine& engine = *engines_[plan.device];
+  const std::size_t ops = plan.kernel_duration_s.size();
+  // Ops first..end-1 are decided now, in order, and cost one burst; an allocation that costs
+  // host time or fails (before op `end`) is settled after the burst, where it happens.
+  struct Blocked {
+    std::size_t tensor;
+    AllocResult result;
+  };
+  std::optional<Blocked> blocked;
+  int frees_after = 0;  // device frees of the releases after op end-1: charged after the burst
+  double burst_s = 0;
+  std::size_t end = first;
+  engine.begin_chunk(thread);
+  // No launch-queue limit: the per-op eager path launches without one too (only measured
+  // replays block on launch_queue_depth; docs/NOTES.md).
+  for (; end < ops && !blocked && frees_after == 0; ++end) {
+    const auto& allocations = plan.allocate_before_op[end];
+    for (std::size_t a = 0; a < allocations.size(); ++a) {
+      const AllocResult r = memory_.allocate(plan.device, allocations[a], s4u::Engine::get_clock());
+      if (r.ok && r.device_allocations == 0 && r.device_frees == 0) {
+        metrics_.memory_request(true, allocations[a].size_bytes);
+        if constexpr (kCheckInvariants)
+          live_bytes_[job][allocations[a].id] = allocations[a].size_bytes;
+        continue;
+      }
+      blocked = Blocked{a, r};
+      break;
+    }
+    if (blocked) break;
+    burst_s += plan.host_time_per_op_s;
+    engine.submit_in_chunk(plan.kernel_duration_s[end], burst_s,
+                           {job, static_cast<int>(end), iteration, static_cast<float>(seq)});
+    for (TensorId t : plan.release_after_op[end]) frees_after += release_now(job, t).device_frees;
+  }
+  if (burst_s > 0) cpu_->compute(thread, burst_s);
+  engine.end_chunk();
+  charge_device_frees(job, thread, frees_after);
+  ok = true;
+  if (!blocked) return end;
+  // Op `end` goes on as the per-op path would from the allocation that could not be decided
+  // without simulated time.
+  const auto& allocations = plan.allocate_before_op[end];
+  const std::string& op = plan.trace->ops[end].name;
+  if (!settle_allocation(job, iteration, thread, allocations[blocked->tensor], op,
+                         blocked->result)) {
+    ok = false;
+    return end;
+  }
+  for (std::size_t a = blocked->tensor + 1; a < allocations.size(); ++a)
+    if (!allocate(job, iteration, thread, allocations[a], op)) {
+      ok = false;
+      return end;
+    }
+  cpu_->compute(thread, plan.host_time_per_op_s);
+  engine.submit(plan.kernel_duration_s[end],
+                {job, static_cast<int>(end), iteration, static_cast<float>(seq)});
+  for (TensorId t : plan.release_after_op[end]) release(job, thread, t);
+  return end + 1;
 }
 
 // The job's dispatch thread: the framework's main training loop in eager mode.
@@ -463,13 +550,25 @@ void NodeRuntime::dispatch(int job) {
       // dispatch and one launch call once per iteration, and the device runs the ops in order.
       const bool graph = spec.graph_mode();
       if (graph) cpu_->compute(thread, plan.host_time_per_op_s);
-      for (std::size_t i = 0; i < plan.kernel_duration_s.size(); ++i) {
+      // Eager ops run in chunks (one burst for many ops, each launch at its own instant in it;
+      // run_chunk) when nothing else can see the job's device memory change early: the job is
+      // its device's only user, the measured window is open, no timeline records the counters.
+      const bool chunked = !graph && plan.may_chunk && config_.run.chunked_dispatch && !timeline_ &&
+                           metrics_.window_started();
+      for (std::size_t i = 0; i < plan.kernel_duration_s.size();) {
+        if (chunked) {
+          bool ok = true;
+          i = run_chunk(job, it, thread, i, seq, ok);
+          if (!ok) return;
+          continue;
+        }
         for (const auto& t : plan.allocate_before_op[i])
           if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
         if (!graph) cpu_->compute(thread, plan.host_time_per_op_s);
         engine.submit(plan.kernel_duration_s[i],
                       {job, static_cast<int>(i), it, static_cast<float>(seq)});
         for (TensorId t : plan.release_after_op[i]) release(job, thread, t);
+        ++i;
       }
       // The end of a training step reads the loss: the host waits for the device.
       engine.synchronize(thread, spec.sync_spin);

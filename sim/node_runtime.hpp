@@ -61,6 +61,20 @@ class NodeRuntime {
   bool allocate(int job, int iteration, SimThread& thread, const TensorRequest& tensor,
                 const std::string& op);
   void release(int job, SimThread& thread, TensorId tensor);
+  // The two halves of allocate(): the policy's decision (no simulated time) and its settlement
+  // (device frees and mallocs charged on the thread, out of memory, metrics).
+  bool settle_allocation(int job, int iteration, SimThread& thread, const TensorRequest& tensor,
+                         const std::string& op, const AllocResult& alloc);
+  // release() without charging the device frees it caused (returned).
+  ReleaseResult release_now(int job, TensorId tensor);
+  // Eager ops from `first` on as one chunk: their allocations and releases decided in order now,
+  // one compute() for their host time, each kernel launched when the burst reaches its op (the
+  // device follows the burst's progress; DeviceEngine::begin_chunk). The chunk ends at the
+  // iteration's end or an allocation or release that costs host time
+  // (settled after the burst, at its own instant). Returns the next op; `ok` false when the
+  // simulation was stopped (out of memory).
+  std::size_t run_chunk(int job, int iteration, SimThread& thread, std::size_t first, double seq,
+                        bool& ok);
   void charge_device_frees(int job, SimThread& thread, int frees);
   // The timeline's device-memory counter after the memory policy changed `device`'s figures.
   void memory_changed(DeviceId device);

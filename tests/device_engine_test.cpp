@@ -170,5 +170,50 @@ TEST(DeviceEngine, AFullLaunchQueueBlocksTheLaunchUntilTheOldestKernelEnds) {
   EXPECT_EQ(gpu.completed_kernels(), 4u);
 }
 
+// Chunked dispatch (NodeRuntime::run_chunk): one 30 us burst stands for three ops of 10 us host
+// time each; each op's kernel is launched when the burst reaches the op's end, as three bursts of
+// 10 us with a submit after each would launch them, and what an observer sees of the queue
+// follows the burst. Host-bound: each kernel runs alone, from its launch.
+TEST(DeviceEngine, AChunkLaunchesEachKernelWhenTheBurstReachesItsOp) {
+  Rig rig;
+  DeviceEngine& gpu = rig.make_gpu(1024);
+  double synced_at = -1;
+  s4u::Actor::create("dispatch", rig.host, [&] {
+    SimThread& thread = rig.cpu->add_thread("dispatch", 0, 1);
+    rig.cpu->start(thread);  // 1 us switch-in
+    gpu.begin_chunk(thread);
+    gpu.submit_in_chunk(5 * kUs, 10 * kUs, {});   // launched at 11 us, runs 11..16 us
+    gpu.submit_in_chunk(5 * kUs, 20 * kUs, {});   // 21..26 us
+    gpu.submit_in_chunk(30 * kUs, 30 * kUs, {});  // 31..61 us
+    rig.cpu->compute(thread, 30 * kUs);           // 1..31 us
+    gpu.end_chunk();
+    gpu.synchronize(thread);  // drains at 61 us, 1 us to switch back in
+    synced_at = s4u::Engine::get_clock();
+    rig.cpu->release_core(thread);
+  });
+  std::vector<std::pair<std::size_t, double>> seen;  // queue depth, running kernel's end
+  s4u::Actor::create("observer", rig.host, [&] {
+    for (double t : {5 * kUs, 12 * kUs, 17 * kUs, 22 * kUs, 40 * kUs}) {
+      s4u::this_actor::sleep_until(t);
+      rig.node.set_now(t);
+      seen.emplace_back(rig.node.devices[1].queue_depth, rig.node.devices[1].running_end_s);
+    }
+  });
+  rig.engine->run();
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[0].first, 0u);  // 5 us: nothing launched yet
+  EXPECT_EQ(seen[1].first, 1u);  // 12 us: the first kernel runs
+  EXPECT_NEAR(seen[1].second, 16 * kUs, 1e-12);
+  EXPECT_EQ(seen[2].first, 0u);  // 17 us: it ended, the second is not launched yet
+  EXPECT_EQ(seen[3].first, 1u);  // 22 us: the second runs
+  EXPECT_NEAR(seen[3].second, 26 * kUs, 1e-12);
+  EXPECT_EQ(seen[4].first, 1u);  // 40 us: the third runs
+  EXPECT_NEAR(seen[4].second, 61 * kUs, 1e-12);
+  EXPECT_NEAR(synced_at, 62 * kUs, 1e-12);
+  EXPECT_NEAR(rig.metrics.device(1).total_s(), 40 * kUs, 1e-12);
+  EXPECT_EQ(gpu.completed_kernels(), 3u);
+  EXPECT_EQ(rig.gpu_execs, 3);
+}
+
 }  // namespace
 }  // namespace aisim

@@ -72,6 +72,21 @@ TEST_F(TwoThreads, GranularityIsInTheWokenThreadsVirtualTime) {
   EXPECT_TRUE(cfs.should_preempt(node.threads[0], node.threads[1], 0, node));
 }
 
+// A's 3 ms slice brings it to B's 9 ms: equal shares make equal vruntimes, a tie in real
+// arithmetic that doubles miss by an ulp either way (here A is 1e-15 s below). At slice end A
+// is queued behind B; the tie goes to B, the longest waiting, as Linux's u64 ns rb-tree would.
+TEST_F(TwoThreads, VruntimesEqualToTheNanosecondTieAndTheLongestWaitingRunsFirst) {
+  wake_a_then_b();
+  cfs.account(node.threads[0], 0, 3e-3 - 1e-15, node);
+  ASSERT_LT(cfs.vruntime_s(0), cfs.vruntime_s(1));
+  node.cores[0].running = kNone;
+  node.cores[0].queue = {1, 0};
+  EXPECT_EQ(cfs.pick_next(0, node), 0u);        // B
+  cfs.account(node.threads[0], 0, 2e-9, node);  // A 2 ns later: B still first
+  node.cores[0].queue = {0, 1};
+  EXPECT_EQ(cfs.pick_next(0, node), 1u);
+}
+
 TEST_F(TwoThreads, SleeperGetsAtMostHalfALatencyOfCredit) {
   wake_a_then_b();
   node.cores[0].queue.clear();  // B ran and went to sleep; A runs 100 ms alone

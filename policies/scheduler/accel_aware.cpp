@@ -69,8 +69,7 @@ class AccelAwareScheduler final : public CfsScheduler {
     const auto& q = node.cores[core].queue;
     std::size_t best = q.size();
     for (std::size_t i = 0; i < q.size(); ++i)
-      if (starving(node.threads[q[i]], node) &&
-          (best == q.size() || vruntime_s(q[i]) < vruntime_s(q[best])))
+      if (starving(node.threads[q[i]], node) && (best == q.size() || runs_before(q[i], q[best])))
         best = i;
     return best == q.size() ? cfs : best;
   }

@@ -142,7 +142,7 @@ std::size_t CfsScheduler::leftmost(CoreId core, const NodeState& node) const {
   const auto& q = node.cores[core].queue;
   std::size_t best = 0;
   for (std::size_t i = 1; i < q.size(); ++i)
-    if (vruntime_s_[q[i]] < vruntime_s_[q[best]]) best = i;  // ties: the longest waiting
+    if (runs_before(q[i], q[best])) best = i;  // ties: the longest waiting
   return best;
 }
 
