@@ -87,15 +87,22 @@ Json device_report(const Config& config, int d, const MetricsCollector& metrics,
   double lo = 100, hi = 0;
   const double w = busy.bucket_s();
   const double start = metrics.window_start_s(), end = start + window_s;
-  for (size_t k = static_cast<size_t>(std::ceil(start / w)); (k + 1) * w <= end + 1e-12; ++k) {
+  const auto first = static_cast<size_t>(std::ceil(start / w));
+  size_t windows = 0;
+  while ((first + windows + 1) * w <= end + 1e-12) ++windows;
+  series.get_ref<Json::array_t&>().reserve(windows);
+  for (size_t k = first; k < first + windows; ++k) {
     const double pct = 100.0 * (k < busy.buckets().size() ? busy.buckets()[k] : 0.0) / w;
     series.push_back(pct);
     lo = std::min(lo, pct);
     hi = std::max(hi, pct);
   }
-  j["utilization_series"] = {
-      {"window_s", w}, {"start_s", std::ceil(start / w) * w}, {"values_pct", series}};
   if (!series.empty()) j["utilization_range_pct"] = {lo, hi};
+  // Moved, not copied: a long run's series is the largest part of the report (issue 8's memory).
+  Json& out = j["utilization_series"];
+  out["window_s"] = w;
+  out["start_s"] = std::ceil(start / w) * w;
+  out["values_pct"] = std::move(series);
   j["memory"] = memory_usage;
   // Idle time (no kernel executing) by what the feeding job was doing meanwhile.
   const auto& idle = metrics.idle_split(d);
@@ -328,11 +335,15 @@ Json run_simulation(const Config& config, const std::vector<Trace>& traces,
       {"simulation",
        {{"simulated_time_s", end_s},
         {"window", {{"start_s", window_start}, {"end_s", end_s}, {"duration_s", window_s}}}}},
-      {"jobs", jobs},
-      {"devices", devices},
+      {"jobs", nullptr},
+      {"devices", nullptr},
       {"host", host},
       {"memory", memory_report},
       {"node", {{"power_w", node_power}, {"energy_j", node_energy}}}};
+  // Moved in, not copied by the initializer list: the devices carry the utilization series,
+  // the largest part of a long run's report (issue 8's memory target).
+  report["jobs"] = std::move(jobs);
+  report["devices"] = std::move(devices);
   if (timeline) report["simulation"]["timeline"] = options.timeline_path;
   return report;
 }

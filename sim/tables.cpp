@@ -21,9 +21,9 @@ struct PaperTable3 {
   double gpu_utilization_pct, context_switch_latency_us, memory_reuse_pct, training_time_s;
 };
 constexpr PaperTable3 kPaperTable3[] = {
-    {"ResNet-50", "base", 85, 6.8, 71, 152},  {"ResNet-50", "proposed", 92, 4.3, 89, 125},
-    {"BERT", "base", 84, 6.1, 72, 210},       {"BERT", "proposed", 94, 4.5, 88, 180},
-    {"GPT-2", "base", 88, 5.2, 75, 272},      {"GPT-2", "proposed", 96, 3.9, 91, 245},
+    {"ResNet-50", "base", 85, 6.8, 71, 152}, {"ResNet-50", "proposed", 92, 4.3, 89, 125},
+    {"BERT", "base", 84, 6.1, 72, 210},      {"BERT", "proposed", 94, 4.5, 88, 180},
+    {"GPT-2", "base", 88, 5.2, 75, 272},     {"GPT-2", "proposed", 96, 3.9, 91, 245},
 };
 struct PaperTable4 {
   const char* column;
@@ -71,9 +71,12 @@ Json table3_rows(const std::vector<PointReport>& points, const std::string& base
       const Json& job = r["jobs"][k];
       if (r["config"]["jobs"][k].value("cotenant", false)) continue;
       const std::string device = job["device"].get<std::string>();
-      Json dev;
+      // A reference, not a copy: a device carries its utilization series (issue 8's memory).
+      static const Json kNoDevice = Json::object();
+      const Json* found = &kNoDevice;
       for (const auto& d : r["devices"])
-        if (d["name"] == device) dev = d;
+        if (d["name"] == device) found = &d;
+      const Json& dev = *found;
       const std::string family = model_family(job["model"].get<std::string>());
       const std::string column = paper_column(policies);
       Json paper = nullptr;
@@ -84,33 +87,34 @@ Json table3_rows(const std::vector<PointReport>& points, const std::string& base
                    {"context_switch_latency_us", f.context_switch_latency_us},
                    {"memory_reuse_pct", f.memory_reuse_pct},
                    {"training_time_s", f.training_time_s}};
-      Json row{{"job_set", p.job_set},
-               {"policy_set", p.policy_set},
-               {"scheduler", policies["scheduler"]},
-               {"memory", policies["memory"]},
-               {"job", job["name"]},
-               {"model", job["model"]},
-               {"model_family", family},
-               {"device", device},
-               {"batch_size", job["batch_size"]},
-               {"gpu_utilization_pct", number_at(dev, "utilization_pct")},
-               {"gpu_utilization_range_pct",
-                dev.contains("utilization_range_pct") ? dev["utilization_range_pct"] : Json()},
-               {"context_switch_latency_us", r["host"]["context_switch_latency_us"]["mean"]},
-               {"context_switch_latency_p99_us", r["host"]["context_switch_latency_us"]["p99"]},
-               {"memory_reuse_pct", r["memory"]["memory_reuse_pct"]},
-               {"training_time_s", job["training_time_s"]},
-               {"training_time_extrapolated", job["measured_iterations"].get<std::int64_t>() <
-                                                  job["iterations_per_epoch"].get<std::int64_t>()},
-               {"measured_iterations", job["measured_iterations"]},
-               {"throughput_samples_per_s", job["throughput_samples_per_s"]},
-               {"cpu_utilization_pct", r["host"]["cpu_utilization_pct"]},
-               {"device_memory_peak_reserved_mb",
-                dev.contains("memory") ? number_at(dev["memory"], "peak_reserved_bytes") / 1e6 : 0.0},
-               {"power_w", r["node"]["power_w"]},
-               {"energy_j_per_epoch", job["energy_j_per_epoch"]},
-               {"paper", paper},
-               {"improvement_pct", nullptr}};
+      Json row{
+          {"job_set", p.job_set},
+          {"policy_set", p.policy_set},
+          {"scheduler", policies["scheduler"]},
+          {"memory", policies["memory"]},
+          {"job", job["name"]},
+          {"model", job["model"]},
+          {"model_family", family},
+          {"device", device},
+          {"batch_size", job["batch_size"]},
+          {"gpu_utilization_pct", number_at(dev, "utilization_pct")},
+          {"gpu_utilization_range_pct",
+           dev.contains("utilization_range_pct") ? dev["utilization_range_pct"] : Json()},
+          {"context_switch_latency_us", r["host"]["context_switch_latency_us"]["mean"]},
+          {"context_switch_latency_p99_us", r["host"]["context_switch_latency_us"]["p99"]},
+          {"memory_reuse_pct", r["memory"]["memory_reuse_pct"]},
+          {"training_time_s", job["training_time_s"]},
+          {"training_time_extrapolated", job["measured_iterations"].get<std::int64_t>() <
+                                             job["iterations_per_epoch"].get<std::int64_t>()},
+          {"measured_iterations", job["measured_iterations"]},
+          {"throughput_samples_per_s", job["throughput_samples_per_s"]},
+          {"cpu_utilization_pct", r["host"]["cpu_utilization_pct"]},
+          {"device_memory_peak_reserved_mb",
+           dev.contains("memory") ? number_at(dev["memory"], "peak_reserved_bytes") / 1e6 : 0.0},
+          {"power_w", r["node"]["power_w"]},
+          {"energy_j_per_epoch", job["energy_j_per_epoch"]},
+          {"paper", paper},
+          {"improvement_pct", nullptr}};
       rows.push_back(row);
     }
   }
@@ -122,9 +126,9 @@ Json table3_rows(const std::vector<PointReport>& points, const std::string& base
           base["job"] != row["job"] || base["job_set"] != row["job_set"])
         continue;
       Json imp;
-      for (const char* key : {"gpu_utilization_pct", "context_switch_latency_us",
-                              "memory_reuse_pct", "training_time_s", "throughput_samples_per_s",
-                              "power_w"})
+      for (const char* key :
+           {"gpu_utilization_pct", "context_switch_latency_us", "memory_reuse_pct",
+            "training_time_s", "throughput_samples_per_s", "power_w"})
         imp[key] = change_pct(number_at(row, key), number_at(base, key));
       row["improvement_pct"] = imp;
     }
@@ -161,10 +165,11 @@ Json table4_rows(const Json& table3, const std::string& baseline_policy_set) {
     const std::string column = paper_column(policies);
     for (const auto& f : kPaperTable4)
       if (column == f.column)
-        paper = {{"column", column},
-                 {"gpu_utilization_range_pct", {f.gpu_utilization_lo_pct, f.gpu_utilization_hi_pct}},
-                 {"memory_reuse_pct", f.memory_reuse_pct},
-                 {"power_w", f.power_w}};
+        paper = {
+            {"column", column},
+            {"gpu_utilization_range_pct", {f.gpu_utilization_lo_pct, f.gpu_utilization_hi_pct}},
+            {"memory_reuse_pct", f.memory_reuse_pct},
+            {"power_w", f.power_w}};
     rows.push_back({{"policy_set", set},
                     {"scheduler", policies["scheduler"]},
                     {"memory", policies["memory"]},
@@ -192,15 +197,19 @@ namespace {
 void flatten(const Json& value, const std::string& prefix, std::vector<std::string>& keys,
              std::vector<std::string>& cells) {
   if (value.is_object()) {
-    for (const auto& [k, v] : value.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, keys, cells);
+    for (const auto& [k, v] : value.items())
+      flatten(v, prefix.empty() ? k : prefix + "." + k, keys, cells);
     return;
   }
   keys.push_back(prefix);
-  if (value.is_null()) cells.emplace_back();
-  else if (value.is_string()) cells.push_back(value.get<std::string>());
+  if (value.is_null())
+    cells.emplace_back();
+  else if (value.is_string())
+    cells.push_back(value.get<std::string>());
   else if (value.is_array() && value.size() == 2 && value[0].is_number())
     cells.push_back(fmt::format("{}-{}", value[0].get<double>(), value[1].get<double>()));
-  else cells.push_back(value.dump());
+  else
+    cells.push_back(value.dump());
 }
 
 }  // namespace
@@ -287,9 +296,9 @@ void print_tables(const Json& report, std::ostream& out) {
   out << "Table 3: per model and policy set; the paper's figure in brackets "
          "(base = cfs+caching, proposed = accel-aware+tensor-aware), change against the "
          "baseline policy set after it\n";
-  out << fmt::format("{:<10} {:<10} {:<26} {:>22} {:>22} {:>22} {:>26} {:>18}\n", "model", "policies",
-                     "scheduler+memory", "GPU util %", "ctx switch us", "memory reuse %",
-                     "training time s/epoch", "samples/s");
+  out << fmt::format("{:<10} {:<10} {:<26} {:>22} {:>22} {:>22} {:>26} {:>18}\n", "model",
+                     "policies", "scheduler+memory", "GPU util %", "ctx switch us",
+                     "memory reuse %", "training time s/epoch", "samples/s");
   for (const auto& row : report["table3"]) {
     if (row.contains("error")) {
       out << fmt::format("{:<10} {:<10} failed: {}\n", row["job_set"].get<std::string>(),
@@ -309,7 +318,8 @@ void print_tables(const Json& report, std::ostream& out) {
         fmt::format("{:.1f}", row["throughput_samples_per_s"].get<double>()) +
             improvement(row, "throughput_samples_per_s"));
   }
-  out << "* extrapolated from the measured iterations (report.json jobs[].training_time_method)\n\n";
+  out << "* extrapolated from the measured iterations (report.json "
+         "jobs[].training_time_method)\n\n";
   out << "Table 4: per policy set, over the models above; the paper's figure in brackets\n";
   out << fmt::format("{:<10} {:<26} {:>22} {:>22} {:>22}\n", "policies", "scheduler+memory",
                      "GPU util range %", "memory reuse %", "node power W");
