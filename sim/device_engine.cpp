@@ -92,6 +92,11 @@ void DeviceEngine::end_chunk() {
   wake_actor();
 }
 
+std::size_t DeviceEngine::free_launch_slots() {
+  refresh_view(s4u::Engine::get_clock());
+  return pending() < launch_queue_depth_ ? launch_queue_depth_ - pending() : 0;
+}
+
 double DeviceEngine::next_end_s(double now_s) const {
   if (finished_in_run_ < run_size_) return kernels_[finished_in_run_].end_s;
   // Queued behind nothing: the actor starts a run with it at once (it has been released).

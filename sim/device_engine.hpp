@@ -72,6 +72,8 @@ class DeviceEngine {
   void submit_in_chunk(double duration_s, double ready_at_progress_s, const KernelLabel& label);
   // After the chunk's compute() returned: every chunk kernel has been launched.
   void end_chunk();
+  // Launches that would not block now (launch_queue_depth minus the pending ones).
+  std::size_t free_launch_slots();
 
  private:
   struct Kernel {

@@ -375,6 +375,25 @@ void NodeRuntime::release(int job, SimThread& thread, TensorId tensor) {
   charge_device_frees(job, thread, release_now(job, tensor).device_frees);
 }
 
+bool NodeRuntime::dispatch_op(int job, int iteration, SimThread& thread, std::size_t op, double seq,
+                              std::size_t from_tensor, const AllocResult* decided) {
+  JobPlan& plan = plans_[job];
+  const auto& allocations = plan.allocate_before_op[op];
+  const std::string& name = plan.trace->ops[op].name;
+  for (std::size_t a = from_tensor; a < allocations.size(); ++a) {
+    const bool ok = decided != nullptr && a == from_tensor
+                        ? settle_allocation(job, iteration, thread, allocations[a], name, *decided)
+                        : allocate(job, iteration, thread, allocations[a], name);
+    if (!ok) return false;
+  }
+  cpu_->compute(thread, plan.host_time_per_op_s);
+  // Blocks while the device's launch queue is full (launch_queue_depth), as CUDA's launches do.
+  engines_[plan.device]->submit(plan.kernel_duration_s[op], thread,
+                                {job, static_cast<int>(op), iteration, static_cast<float>(seq)});
+  for (TensorId t : plan.release_after_op[op]) release(job, thread, t);
+  return true;
+}
+
 std::size_t NodeRuntime::run_chunk(int job, int iteration, SimThread& thread, std::size_t first,
                                    double seq, bool& ok) {
   JobPlan& plan = plans_[job];
@@ -390,10 +409,11 @@ std::size_t NodeRuntime::run_chunk(int job, int iteration, SimThread& thread, st
   int frees_after = 0;  // device frees of the releases after op end-1: charged after the burst
   double burst_s = 0;
   std::size_t end = first;
+  // No launch of the chunk may find the launch queue full: the queue only drains while the
+  // chunk runs, so launches up to the slots free now cannot block.
+  const std::size_t slots = engine.free_launch_slots();
   engine.begin_chunk(thread);
-  // No launch-queue limit: the per-op eager path launches without one too (only measured
-  // replays block on launch_queue_depth; docs/NOTES.md).
-  for (; end < ops && !blocked && frees_after == 0; ++end) {
+  for (; end < ops && end - first < slots && !blocked && frees_after == 0; ++end) {
     const auto& allocations = plan.allocate_before_op[end];
     for (std::size_t a = 0; a < allocations.size(); ++a) {
       const AllocResult r = memory_.allocate(plan.device, allocations[a], s4u::Engine::get_clock());
@@ -416,25 +436,11 @@ std::size_t NodeRuntime::run_chunk(int job, int iteration, SimThread& thread, st
   engine.end_chunk();
   charge_device_frees(job, thread, frees_after);
   ok = true;
-  if (!blocked) return end;
-  // Op `end` goes on as the per-op path would from the allocation that could not be decided
-  // without simulated time.
-  const auto& allocations = plan.allocate_before_op[end];
-  const std::string& op = plan.trace->ops[end].name;
-  if (!settle_allocation(job, iteration, thread, allocations[blocked->tensor], op,
-                         blocked->result)) {
-    ok = false;
-    return end;
-  }
-  for (std::size_t a = blocked->tensor + 1; a < allocations.size(); ++a)
-    if (!allocate(job, iteration, thread, allocations[a], op)) {
-      ok = false;
-      return end;
-    }
-  cpu_->compute(thread, plan.host_time_per_op_s);
-  engine.submit(plan.kernel_duration_s[end],
-                {job, static_cast<int>(end), iteration, static_cast<float>(seq)});
-  for (TensorId t : plan.release_after_op[end]) release(job, thread, t);
+  // Op `end` goes on one op at a time when an allocation could not be decided without simulated
+  // time, or when the launch queue was full when the chunk started (its launch may block).
+  if (end == ops || (!blocked && end > first)) return end;
+  ok = blocked ? dispatch_op(job, iteration, thread, end, seq, blocked->tensor, &blocked->result)
+               : dispatch_op(job, iteration, thread, end, seq);
   return end + 1;
 }
 
@@ -549,26 +555,32 @@ void NodeRuntime::dispatch(int job) {
       // Graph mode (xla): the step is one compiled program; the host pays the framework's
       // dispatch and one launch call once per iteration, and the device runs the ops in order.
       const bool graph = spec.graph_mode();
-      if (graph) cpu_->compute(thread, plan.host_time_per_op_s);
       // Eager ops run in chunks (one burst for many ops, each launch at its own instant in it;
       // run_chunk) when nothing else can see the job's device memory change early: the job is
       // its device's only user, the measured window is open, no timeline records the counters.
       const bool chunked = !graph && plan.may_chunk && config_.run.chunked_dispatch && !timeline_ &&
                            metrics_.window_started();
-      for (std::size_t i = 0; i < plan.kernel_duration_s.size();) {
-        if (chunked) {
-          bool ok = true;
-          i = run_chunk(job, it, thread, i, seq, ok);
-          if (!ok) return;
-          continue;
+      if (graph) {
+        // One launch for the program: it never waits for a launch-queue slot.
+        cpu_->compute(thread, plan.host_time_per_op_s);
+        for (std::size_t i = 0; i < plan.kernel_duration_s.size(); ++i) {
+          for (const auto& t : plan.allocate_before_op[i])
+            if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
+          engine.submit(plan.kernel_duration_s[i],
+                        {job, static_cast<int>(i), it, static_cast<float>(seq)});
+          for (TensorId t : plan.release_after_op[i]) release(job, thread, t);
         }
-        for (const auto& t : plan.allocate_before_op[i])
-          if (!allocate(job, it, thread, t, plan.trace->ops[i].name)) return;
-        if (!graph) cpu_->compute(thread, plan.host_time_per_op_s);
-        engine.submit(plan.kernel_duration_s[i],
-                      {job, static_cast<int>(i), it, static_cast<float>(seq)});
-        for (TensorId t : plan.release_after_op[i]) release(job, thread, t);
-        ++i;
+      } else {
+        for (std::size_t i = 0; i < plan.kernel_duration_s.size();) {
+          bool ok = true;
+          if (chunked) {
+            i = run_chunk(job, it, thread, i, seq, ok);
+          } else {
+            ok = dispatch_op(job, it, thread, i, seq);
+            ++i;
+          }
+          if (!ok) return;
+        }
       }
       // The end of a training step reads the loss: the host waits for the device.
       engine.synchronize(thread, spec.sync_spin);

@@ -67,12 +67,17 @@ class NodeRuntime {
                          const std::string& op, const AllocResult& alloc);
   // release() without charging the device frees it caused (returned).
   ReleaseResult release_now(int job, TensorId tensor);
+  // One eager op the per-op way: its allocations (from `from_tensor` on; `decided`: the policy's
+  // answer for that first one, already taken), its host time, its launch (waiting for a launch
+  // queue slot), its releases. False when the simulation was stopped (out of memory).
+  bool dispatch_op(int job, int iteration, SimThread& thread, std::size_t op, double seq,
+                   std::size_t from_tensor = 0, const AllocResult* decided = nullptr);
   // Eager ops from `first` on as one chunk: their allocations and releases decided in order now,
   // one compute() for their host time, each kernel launched when the burst reaches its op (the
   // device follows the burst's progress; DeviceEngine::begin_chunk). The chunk ends at the
-  // iteration's end or an allocation or release that costs host time
-  // (settled after the burst, at its own instant). Returns the next op; `ok` false when the
-  // simulation was stopped (out of memory).
+  // iteration's end, an allocation or release that costs host time (settled after the burst, at
+  // its own instant) or the launch queue's free slots; with none free, op `first` goes alone.
+  // Returns the next op; `ok` false when the simulation was stopped (out of memory).
   std::size_t run_chunk(int job, int iteration, SimThread& thread, std::size_t first, double seq,
                         bool& ok);
   void charge_device_frees(int job, SimThread& thread, int frees);

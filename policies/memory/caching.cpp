@@ -84,7 +84,7 @@ class CachingPolicy final : public MemoryPolicy {
   std::vector<std::unique_ptr<Device>> devices_;
 };
 
-const PolicyRegistration<MemoryPolicy> kRegistration(
+const PolicyRegistration<MemoryPolicy> kCachingRegistration(
     "caching",
     "PyTorch CUDA caching allocator: 512 B rounding, 2 MiB small / 20 MiB large segments, best "
     "fit, split and coalesce, frees cached segments and retries when the device is full",

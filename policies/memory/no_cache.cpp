@@ -53,7 +53,7 @@ class NoCacheAllocator final : public MemoryPolicy {
   std::vector<std::map<TensorId, double>> live_;
 };
 
-const PolicyRegistration<MemoryPolicy> kRegistration(
+const PolicyRegistration<MemoryPolicy> kNoCacheRegistration(
     "no-cache", "every allocation is a device allocation, every release a device free",
     [] { return std::make_unique<NoCacheAllocator>(); });
 

@@ -310,7 +310,7 @@ class TensorAwarePolicy final : public MemoryPolicy {
   std::map<JobId, Job> jobs_;
 };
 
-const PolicyRegistration<MemoryPolicy> kRegistration(
+const PolicyRegistration<MemoryPolicy> kTensorAwareRegistration(
     "tensor-aware",
     "learns an iteration's allocations and lifetimes, serves the next ones from one pre-allocated "
     "arena packed by lifetime, frees lazily, prefetches input batches on the copy engine",

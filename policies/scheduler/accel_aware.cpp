@@ -107,7 +107,7 @@ class AccelAwareScheduler final : public CfsScheduler {
   std::size_t starving_queue_depth_ = SchedulerParams{}.starving_queue_depth;
 };
 
-const PolicyRegistration<SchedulerPolicy> kRegistration(
+const PolicyRegistration<SchedulerPolicy> kAccelAwareRegistration(
     "accel-aware",
     "cfs plus accelerator awareness: feeders of a starving device wake on an idle or "
     "least-loaded core, preempt non-feeding work and run first; earliest-finish-time device "

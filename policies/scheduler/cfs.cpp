@@ -225,7 +225,7 @@ void CfsScheduler::migrated(const ThreadView& thread, CoreId from, CoreId to,
 }
 
 namespace {
-const PolicyRegistration<SchedulerPolicy> kRegistration(
+const PolicyRegistration<SchedulerPolicy> kCfsRegistration(
     "cfs",
     "Linux CFS (pre-6.6): nice-weighted vruntime, sched_latency slices, wake-up preemption past "
     "wakeup_granularity, sleeper placement, idle pulls and periodic balancing",

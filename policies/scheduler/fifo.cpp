@@ -25,7 +25,7 @@ class FifoScheduler final : public SchedulerPolicy {
   std::size_t pick_next(CoreId, const NodeState&) override { return 0; }
 };
 
-const PolicyRegistration<SchedulerPolicy> kRegistration(
+const PolicyRegistration<SchedulerPolicy> kFifoRegistration(
     "fifo", "run queues in arrival order, no time slices, no preemption (the simplest baseline; cfs models Linux)",
     [] { return std::make_unique<FifoScheduler>(); });
 
