@@ -14,7 +14,7 @@
 #include "workloads/generator.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 TEST(ResNet50, ParameterCountMatchesTorchvision) {
   EXPECT_EQ(resnet50().parameter_count(), 25557032);
@@ -160,5 +160,5 @@ TEST(GeneratedTrace, SavedActivationsLiveUntilTheirBackwardOp) {
   EXPECT_EQ(last_reader(g, "lm_head.out"), "loss.bwd");
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

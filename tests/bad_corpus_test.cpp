@@ -12,7 +12,7 @@
 #include "test_process.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 namespace fs = std::filesystem;
 const std::string kCorpus = std::string(AISIM_TEST_DATA_DIR) + "/bad/corpus";
@@ -85,5 +85,5 @@ INSTANTIATE_TEST_SUITE_P(Corpus, BadCorpusTest, testing::ValuesIn(load_manifest(
                            return name;
                          });
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

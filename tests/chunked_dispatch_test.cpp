@@ -14,7 +14,7 @@
 #include "test_process.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 namespace fs = std::filesystem;
 
 const std::string kData = AISIM_TEST_DATA_DIR;
@@ -175,5 +175,5 @@ TEST(ChunkedDispatch, SameTable3OnTheShippedConfig) {
   fs::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

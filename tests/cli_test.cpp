@@ -10,7 +10,7 @@
 #include "test_process.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 using test::run_process;
 namespace fs = std::filesystem;
@@ -204,5 +204,5 @@ TEST(Cli, SameSeedSameBytes) {
   fs::remove_all(b);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -6,7 +6,7 @@
 #include <fstream>
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kData = AISIM_TEST_DATA_DIR;
 
@@ -249,5 +249,5 @@ TEST(Config, SchedulerKeysHaveDefaultsAndRanges) {
                                       "/background_load/1/period"}));
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

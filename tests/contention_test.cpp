@@ -12,7 +12,7 @@
 #include "test_process.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 using Json = nlohmann::json;
 
@@ -63,5 +63,5 @@ TEST(Contention, IdleSplitAddsUpToIdleTime) {
   EXPECT_GT(thread(r, "tenant/0")["run_time_s"].get<double>(), 0.0);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

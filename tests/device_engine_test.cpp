@@ -17,7 +17,7 @@
 #include "sim/simulation.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 namespace s4u = simgrid::s4u;
 
 constexpr double kUs = 1e-6;
@@ -215,5 +215,5 @@ TEST(DeviceEngine, AChunkLaunchesEachKernelWhenTheBurstReachesItsOp) {
   EXPECT_EQ(rig.gpu_execs, 3);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

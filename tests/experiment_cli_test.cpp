@@ -11,7 +11,7 @@
 #include "test_process.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 using test::run_process;
 namespace fs = std::filesystem;
@@ -27,7 +27,9 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(std::ifstream(path)); }
+nlohmann::json read_json(const fs::path& path) {
+  return nlohmann::json::parse(std::ifstream(path));
+}
 
 std::string read_file(const fs::path& path) {
   std::ostringstream s;
@@ -66,7 +68,8 @@ TEST(Experiment, EveryJobSetUnderEveryPolicySetInItsOwnProcess) {
   ASSERT_EQ(t3.size(), 4u);
   EXPECT_TRUE(t3[0]["improvement_pct"].is_null());  // the baseline itself
   ASSERT_TRUE(t3[1]["improvement_pct"].is_object());
-  const double base = t3[0]["throughput_samples_per_s"], proposed = t3[1]["throughput_samples_per_s"];
+  const double base = t3[0]["throughput_samples_per_s"],
+               proposed = t3[1]["throughput_samples_per_s"];
   EXPECT_NEAR(t3[1]["improvement_pct"]["throughput_samples_per_s"].get<double>(),
               100.0 * (proposed - base) / base, 1e-9);
   // Each row's figures are its point's report's figures.
@@ -110,7 +113,8 @@ TEST(Experiment, SetOverridesAConfigKeyBeforeValidation) {
   const fs::path out = fresh_dir("set");
   const auto r = run_process(kAisim + " -q --config " + kExperiment +
                              " --job a --policy-set baseline --set run.seed=99"
-                             " --set jobs.0.iterations=6 -o " + out.string());
+                             " --set jobs.0.iterations=6 -o " +
+                             out.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto report = read_json(out / "report.json");
   EXPECT_EQ(report["seed"], 99);
@@ -163,25 +167,25 @@ TEST(Experiment, SameConfigAndSeedGiveAByteIdenticalReport) {
   const fs::path a = fresh_dir("det_a"), b = fresh_dir("det_b"), c = fresh_dir("det_c");
   // Steady-state mode keeps it short (3 iterations per job); BERT's and GPT-2's sequence lengths
   // are still drawn from the seed.
-  const std::string config = std::string(AISIM_SOURCE_DIR) +
-                             "/configs/a100_tpu.json --set run.steady_state_iterations=1";
+  const std::string config =
+      std::string(AISIM_SOURCE_DIR) + "/configs/a100_tpu.json --set run.steady_state_iterations=1";
   ASSERT_EQ(run_process(kAisim + " -q -j 1 --config " + config + " -o " + a.string()).exit_code, 0);
   ASSERT_EQ(run_process(kAisim + " -q -j 2 --config " + config + " -o " + b.string()).exit_code, 0);
-  ASSERT_EQ(run_process(kAisim + " -q -j 2 --config " + config + " --set run.seed=43 -o " +
-                        c.string())
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_process(kAisim + " -q -j 2 --config " + config + " --set run.seed=43 -o " + c.string())
+          .exit_code,
+      0);
   EXPECT_EQ(read_file(a / "report.json"), read_file(b / "report.json"));
   EXPECT_EQ(read_file(a / "table3.csv"), read_file(b / "table3.csv"));
   EXPECT_NE(read_file(a / "table3.csv"), read_file(c / "table3.csv"));
   for (const fs::path& d : {a, b, c}) fs::remove_all(d);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 std::vector<std::string> csv_lines(const fs::path& path) {
   std::vector<std::string> out;
@@ -194,7 +198,8 @@ TEST(Sweep, CartesianGridOneReportPerPointMergedCsv) {
   const fs::path out = fresh_dir("sweep");
   const auto r = run_process(kAisim + " sweep -j 2 --config " + kData +
                              "/minimal.json --set policies.scheduler=fifo,cfs"
-                             " --set jobs.0.iterations=2,3 --out " + out.string());
+                             " --set jobs.0.iterations=2,3 --out " +
+                             out.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto lines = csv_lines(out / "sweep.csv");
   ASSERT_EQ(lines.size(), 1u + 4u);
@@ -232,7 +237,8 @@ TEST(Sweep, EmitCommandsPrintsOneCommandPerPointAndRunsNothing) {
   const fs::path out = fresh_dir("emit");
   const auto r = run_process(kAisim + " sweep --emit-commands --config " + kData +
                              "/minimal.json --set policies.scheduler=fifo,cfs"
-                             " --set 'run.util_window=1 ms,2 ms' --out " + out.string());
+                             " --set 'run.util_window=1 ms,2 ms' --out " +
+                             out.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream in(r.out);
   std::vector<std::string> commands;
@@ -247,16 +253,17 @@ TEST(Sweep, EmitCommandsPrintsOneCommandPerPointAndRunsNothing) {
   ASSERT_EQ(run_process(commands[0]).exit_code, 0);
   const auto r2 = run_process(kAisim + " sweep --config " + kData +
                               "/minimal.json --set policies.scheduler=fifo,cfs"
-                              " --set 'run.util_window=1 ms,2 ms' --out " + out.string());
+                              " --set 'run.util_window=1 ms,2 ms' --out " +
+                              out.string());
   EXPECT_NE(r2.out.find("4 points (1 already done)"), std::string::npos) << r2.out;
   fs::remove_all(out);
 }
 
 TEST(Sweep, BadKeysFailBeforeAnythingRuns) {
   const fs::path out = fresh_dir("sweep_bad");
-  const auto r = run_process(kAisim + " sweep --config " + kData +
-                             "/minimal.json --set policies.schedular=fifo,cfs --out " +
-                             out.string());
+  const auto r =
+      run_process(kAisim + " sweep --config " + kData +
+                  "/minimal.json --set policies.schedular=fifo,cfs --out " + out.string());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("/policies/schedular: unknown key \"schedular\"; did you mean "
                        "\"scheduler\"?"),
@@ -265,17 +272,17 @@ TEST(Sweep, BadKeysFailBeforeAnythingRuns) {
   EXPECT_FALSE(fs::exists(out));
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 TEST(CompareCli, DifferencesBeyondToleranceExitFourWithATable) {
   const fs::path out = fresh_dir("compare");
-  ASSERT_EQ(run_process(kAisim + " -q --config " + kData + "/minimal.json -o " + out.string())
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run_process(kAisim + " -q --config " + kData + "/minimal.json -o " + out.string()).exit_code,
+      0);
   auto report = read_json(out / "report.json");
   const std::string tolerances =
       std::string(AISIM_SOURCE_DIR) + "/results/reference/tolerances.json";
@@ -284,7 +291,8 @@ TEST(CompareCli, DifferencesBeyondToleranceExitFourWithATable) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   report["host"]["context_switch_latency_us"]["mean"] =
       report["host"]["context_switch_latency_us"]["mean"].get<double>() * 1.001;
-  report["host"]["involuntary_preemptions"] = 1 + report["host"]["involuntary_preemptions"].get<int>();
+  report["host"]["involuntary_preemptions"] =
+      1 + report["host"]["involuntary_preemptions"].get<int>();
   std::ofstream(out / "changed.json") << report.dump(2);
   r = run_process(kAisim + " compare " + (out / "report.json").string() + " " +
                   (out / "changed.json").string() + " --tolerances " + tolerances);
@@ -295,5 +303,5 @@ TEST(CompareCli, DifferencesBeyondToleranceExitFourWithATable) {
   fs::remove_all(out);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -9,7 +9,7 @@
 #include "fuzz/fuzz_entry_points.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 namespace fs = std::filesystem;
 
@@ -27,10 +27,18 @@ size_t replay(const std::string& target, void (*one)(const std::uint8_t*, std::s
   return count;
 }
 
-TEST(FuzzRegression, Quantity) { EXPECT_GT(replay("quantity", fuzz::quantity_one), 0u); }
-TEST(FuzzRegression, Config) { EXPECT_GT(replay("config", fuzz::config_one), 0u); }
-TEST(FuzzRegression, Trace) { EXPECT_GT(replay("trace", fuzz::trace_one), 0u); }
-TEST(FuzzRegression, Import) { EXPECT_GT(replay("import", fuzz::import_one), 0u); }
+TEST(FuzzRegression, Quantity) {
+  EXPECT_GT(replay("quantity", fuzz::quantity_one), 0u);
+}
+TEST(FuzzRegression, Config) {
+  EXPECT_GT(replay("config", fuzz::config_one), 0u);
+}
+TEST(FuzzRegression, Trace) {
+  EXPECT_GT(replay("trace", fuzz::trace_one), 0u);
+}
+TEST(FuzzRegression, Import) {
+  EXPECT_GT(replay("import", fuzz::import_one), 0u);
+}
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

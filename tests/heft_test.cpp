@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 HeftDag paper_dag() {
   HeftDag d;
@@ -58,5 +58,5 @@ TEST(Heft, RejectsCyclesAndRaggedCosts) {
   EXPECT_THROW(heft_schedule(ragged), std::invalid_argument);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -10,7 +10,7 @@
 #include "workloads/importers.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kData = AISIM_TEST_DATA_DIR;
 const std::string kTraces = AISIM_SHARED_TRACES_DIR;
@@ -196,5 +196,5 @@ TEST_F(RealTraces, Chakra) {
     for (OpId d : op.deps) ASSERT_LT(d, op.id);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

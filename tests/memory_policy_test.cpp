@@ -10,7 +10,7 @@
 #include "policies/memory/device_heap.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 constexpr double MiB = 1024.0 * 1024.0;
 
@@ -240,11 +240,11 @@ TEST(TensorAwarePolicy, AGrowingTensorMissesOnceThenTheArenaGrows) {
   EXPECT_EQ(it3.device_allocations + it3.device_frees, 0);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 // A BERT-like iteration at sequence length S: 12 layers keep an activation (S-proportional) and
 // an attention score (S^2) for the backward pass, with a temporary per layer; the backward pass
@@ -326,5 +326,5 @@ TEST(VariableShapes, CachingVersusTensorAwareUnderChangingSequenceLengths) {
   EXPECT_GT(planned.peak_reserved, caching.peak_reserved);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

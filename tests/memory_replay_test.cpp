@@ -7,7 +7,7 @@
 #include <filesystem>
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kTraces = AISIM_SHARED_TRACES_DIR;
 const std::string kDhen = kTraces + "/hta_df_index_resolver_dhen_v100_memory.json.gz";
@@ -92,5 +92,5 @@ TEST(MemoryReplay, LegacyStreamPairsBySizeAndBalances) {
   }
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

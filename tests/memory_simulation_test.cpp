@@ -9,7 +9,7 @@
 #include "sim/simulation.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kData = AISIM_TEST_DATA_DIR;
 
@@ -130,5 +130,5 @@ TEST(VariableShapes, TensorAwareWithChangingLengthsRegrowsItsPlan) {
             r["devices"][1]["memory"]["peak_allocated_bytes"].get<double>());
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

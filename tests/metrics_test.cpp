@@ -5,7 +5,7 @@
 #include <limits>
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 constexpr double kNoWindow = std::numeric_limits<double>::infinity();
 
@@ -74,5 +74,5 @@ TEST(Invariants, OverlappingKernelsAndTimeGoingBackwardsAbort) {
   EXPECT_DEATH(m.iteration_done(0, 1.0, 1), "invariant violated: time went backwards");
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -7,7 +7,7 @@
 #include "workloads/generator.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 Op make_op(OpId id, std::string name, std::vector<OpId> deps) {
   Op op;
@@ -79,5 +79,5 @@ TEST(OpGraph, LivenessAndPhaseTotalsOfAGeneratedTrace) {
   EXPECT_EQ(g.critical_path([](size_t) { return 1.0; }).ops.size(), t.ops.size());
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -9,7 +9,7 @@
 #include "sim/simulation.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kData = AISIM_TEST_DATA_DIR;
 
@@ -128,5 +128,5 @@ TEST(OptimizerSim, NextStepWaitsForTheHostOptimizer) {
   EXPECT_TRUE(found);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

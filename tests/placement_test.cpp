@@ -9,7 +9,7 @@
 #include "workloads/trace_io.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kData = AISIM_TEST_DATA_DIR;
 
@@ -84,5 +84,5 @@ TEST(Placement, HeftScheduleOfTheDiamondTrace) {
   EXPECT_NEAR(s.makespan_s, 6e-3, 1e-12);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 double parse(const char* text, Dimension expected) {
   const auto q = parse_quantity(text);
@@ -39,5 +39,5 @@ TEST(Quantity, FormatsWithPrefix) {
   EXPECT_EQ(format_quantity(400, Dimension::kPower), "400 W");
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

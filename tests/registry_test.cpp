@@ -6,7 +6,7 @@
 #include "policies/scheduler/scheduler_policy.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 TEST(Registry, SchedulerNamesAreExactly) {
   EXPECT_EQ(SchedulerRegistry::instance().names(),
@@ -65,5 +65,5 @@ TEST(NoCacheAllocator, EveryRequestIsADeviceAllocationAndCapacityHolds) {
   EXPECT_DOUBLE_EQ(policy->usage(0).peak_reserved_bytes, 600);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

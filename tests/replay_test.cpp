@@ -9,7 +9,7 @@
 #include "sim/simulation.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kTraces = AISIM_SHARED_TRACES_DIR;
 
@@ -80,5 +80,5 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -3,7 +3,7 @@
 #include "models/roofline_cost_model.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 DeviceSpec gpu() {
   DeviceSpec d;
@@ -57,5 +57,5 @@ TEST(Roofline, PerPrecisionComputeEfficiency) {
                    2e-6 + 0.2);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

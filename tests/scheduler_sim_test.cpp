@@ -16,7 +16,7 @@
 #include "sim/simulation.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 namespace s4u = simgrid::s4u;
 
 constexpr double kSwitchS = 2e-6;
@@ -145,5 +145,5 @@ TEST(SchedulerSim, ReturningToACoreLeftIdleCostsNoRefill) {
   EXPECT_NEAR(r.threads[0].wait_s, switches * kSwitchS + kRefillS, 1e-9);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

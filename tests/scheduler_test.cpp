@@ -7,7 +7,7 @@
 #include "policies/scheduler/cfs.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 TEST(Cfs, WeightTableIsLinuxs) {
   EXPECT_EQ(cfs_weight(0), 1024);
@@ -228,5 +228,5 @@ TEST_F(AccelAwareTest, StarvingThresholdIsAParameter) {
   EXPECT_TRUE(aa->should_preempt(node.threads[0], node.threads[2], 0, node));
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

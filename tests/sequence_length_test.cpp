@@ -5,7 +5,7 @@
 #include <set>
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 TEST(SequenceLength, UniformStaysInBoundsPaddedAndCoversTheRange) {
   SequenceLengthSpec spec;
@@ -72,5 +72,5 @@ TEST(SequenceLength, FixedIsFixed) {
   EXPECT_EQ(sampler.next(), 384);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -20,7 +20,7 @@
 #include "workloads/trace_io.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kData = AISIM_TEST_DATA_DIR;
 
@@ -164,5 +164,5 @@ TEST(Simulation, PerIterationSequenceLengthsDriveStepTimes) {
   EXPECT_GT(times["max"].get<double>(), 1.5 * times["min"].get<double>());
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

@@ -9,7 +9,7 @@
 #include "sim/tables.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 TEST(Compare, GlobMatchesPointers) {
   EXPECT_TRUE(glob_match("*", "/a/b"));
@@ -27,14 +27,14 @@ TEST(Compare, NumbersWithinTheirRuleOthersExactly) {
   t.rules.push_back({"/version", 0, 0, true});
   const Json ref = {{"x", 100.0}, {"count", 5}, {"name", "a"}, {"version", "1"}, {"list", {1, 2}}};
   Json act = ref;
-  act["x"] = 100.05;  // 5e-4 relative: inside
+  act["x"] = 100.05;     // 5e-4 relative: inside
   act["version"] = "2";  // ignored
   EXPECT_TRUE(compare_reports(ref, act, t).empty());
-  act["x"] = 100.2;       // 2e-3: outside
-  act["count"] = 6;       // exact rule
-  act["name"] = "b";      // strings exactly
+  act["x"] = 100.2;         // 2e-3: outside
+  act["count"] = 6;         // exact rule
+  act["name"] = "b";        // strings exactly
   act["list"] = {1, 2, 3};  // an extra element
-  act["extra"] = true;    // a key on one side only
+  act["extra"] = true;      // a key on one side only
   const auto d = compare_reports(ref, act, t);
   std::vector<std::string> pointers;
   for (const auto& x : d) pointers.push_back(x.pointer);
@@ -63,16 +63,31 @@ Json fake_report(const std::string& scheduler, const std::string& memory, double
                  double util, double reuse, double power) {
   return {{"config",
            {{"policies", {{"scheduler", scheduler}, {"memory", memory}}},
-            {"jobs", {{{"name", "resnet50"}, {"cotenant", false}}, {{"name", "t"}, {"cotenant", true}}}}}},
+            {"jobs",
+             {{{"name", "resnet50"}, {"cotenant", false}}, {{"name", "t"}, {"cotenant", true}}}}}},
           {"jobs",
-           {{{"name", "resnet50"}, {"model", "resnet50"}, {"device", "a100"}, {"batch_size", 256},
-             {"training_time_s", 1281167 / throughput}, {"throughput_samples_per_s", throughput},
-             {"measured_iterations", 10}, {"iterations_per_epoch", 5005}, {"energy_j_per_epoch", 1.0}},
-            {{"name", "t"}, {"model", "bert-base"}, {"device", "tpu"}, {"batch_size", 8},
-             {"training_time_s", 1.0}, {"throughput_samples_per_s", 1.0},
-             {"measured_iterations", 10}, {"iterations_per_epoch", 10}, {"energy_j_per_epoch", 1.0}}}},
+           {{{"name", "resnet50"},
+             {"model", "resnet50"},
+             {"device", "a100"},
+             {"batch_size", 256},
+             {"training_time_s", 1281167 / throughput},
+             {"throughput_samples_per_s", throughput},
+             {"measured_iterations", 10},
+             {"iterations_per_epoch", 5005},
+             {"energy_j_per_epoch", 1.0}},
+            {{"name", "t"},
+             {"model", "bert-base"},
+             {"device", "tpu"},
+             {"batch_size", 8},
+             {"training_time_s", 1.0},
+             {"throughput_samples_per_s", 1.0},
+             {"measured_iterations", 10},
+             {"iterations_per_epoch", 10},
+             {"energy_j_per_epoch", 1.0}}}},
           {"devices",
-           {{{"name", "a100"}, {"utilization_pct", util}, {"utilization_range_pct", {util - 10, util}},
+           {{{"name", "a100"},
+             {"utilization_pct", util},
+             {"utilization_range_pct", {util - 10, util}},
              {"memory", {{"peak_reserved_bytes", 2e9}}}}}},
           {"host",
            {{"cpu_utilization_pct", 5.0},
@@ -120,5 +135,5 @@ TEST(Tables, CsvHasTheUnionOfColumnsAndQuotes) {
   EXPECT_EQ(rows_to_csv(rows), "a,s,b.c\n1,\"x,y\",\n2,\"q\"\"q\",3\n");
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

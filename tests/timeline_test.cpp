@@ -17,7 +17,7 @@
 #include "test_process.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 namespace fs = std::filesystem;
 const std::string kData = AISIM_TEST_DATA_DIR;
@@ -292,5 +292,5 @@ TEST(Timeline, UnwritablePathIsBadInputBeforeSimulating) {
   fs::remove_all(dir);
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

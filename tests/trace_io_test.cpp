@@ -6,7 +6,7 @@
 #include "workloads/generator.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 const std::string kData = AISIM_TEST_DATA_DIR;
 
@@ -72,5 +72,5 @@ TEST(TraceIo, EdgeTransferBytesAndSamplesPerEpochRoundTrip) {
   }
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim

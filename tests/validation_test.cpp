@@ -13,7 +13,7 @@
 #include "test_process.hpp"
 
 namespace aisim {
-namespace {
+namespace AISIM_UNITY_ID {
 
 namespace fs = std::filesystem;
 const std::string kAisim = AISIM_BINARY;
@@ -89,5 +89,5 @@ TEST(Calibration, FixedSequenceLengthSetsTheGeneratedTrace) {
   EXPECT_GT(long_s, 3 * short_s) << short_s << " s at 128, " << long_s << " s at 512";
 }
 
-}  // namespace
+}  // namespace AISIM_UNITY_ID
 }  // namespace aisim
