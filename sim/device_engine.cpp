@@ -10,13 +10,6 @@
 namespace aisim {
 namespace s4u = simgrid::s4u;
 
-namespace {
-// A kernel of the run in progress counts as finished at `now` if it ends within this of it:
-// the run's kernel times are sums of durations, SimGrid's clock advances by the run's total, and
-// the two differ in the last bits. Far below any kernel (the shortest is the 1 us overhead).
-constexpr double kTimeSlackS = 1e-9;
-}  // namespace
-
 DeviceEngine::DeviceEngine(DeviceId id, s4u::Host* host, NodeState& node, MetricsCollector& metrics,
                            HostCpu& cpu, int launch_queue_depth)
     : id_(id),
@@ -42,6 +35,9 @@ void DeviceEngine::refresh_view(double now_s) {
     backlog_s_ += kernels_[launched_].duration_s;
     ++launched_;
   }
+  // A kernel of the run in progress has finished at `now` if it ends within kTimeSlackS of it:
+  // the run's kernel times are sums of durations, SimGrid's clock advances by the run's total,
+  // and the two differ in the last bits.
   while (finished_in_run_ < run_size_ && kernels_[finished_in_run_].end_s <= now_s + kTimeSlackS) {
     backlog_s_ -= kernels_[finished_in_run_].duration_s;
     ++finished_in_run_;

@@ -16,8 +16,6 @@ namespace s4u = simgrid::s4u;
 
 namespace {
 
-// Below SimGrid's timing precision here (surf/precision 1e-12 s): "no time left".
-constexpr double kEpsilonS = 1e-12;
 // A spinning thread's exec is cut into chunks this long (a spin has no known end); the chunk
 // only bounds one activity's amount, it changes no timing.
 constexpr double kSpinChunkS = 1.0;
@@ -123,7 +121,7 @@ void HostCpu::update_curr(SimThread& thread) {
 void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
   double remaining = seconds;
   thread.burst_done_s = 0;
-  while (remaining > kEpsilonS && !(done && *done)) {
+  while (remaining > kTimeSlackS && !(done && *done)) {
     const CoreId core = thread.core;
     const double amount = std::isinf(remaining) ? kSpinChunkS : remaining;
     const double start = clock_s();
@@ -136,10 +134,10 @@ void HostCpu::run(SimThread& thread, double seconds, const bool* done) {
     for (;;) {
       const double now = clock_s();
       const double left = amount - (now - start);
-      if (left <= kEpsilonS) break;  // ends now, give or take SimGrid's rounding
+      if (left <= kTimeSlackS) break;  // ends now, give or take SimGrid's rounding
       if (done && *done) break;
       const double slice_end = slice_end_s(thread);
-      if (thread.preempt_pending || now >= slice_end - kEpsilonS) {
+      if (thread.preempt_pending || now >= slice_end - kTimeSlackS) {
         switched_out = true;
         break;
       }

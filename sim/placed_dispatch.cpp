@@ -84,7 +84,11 @@ bool NodeRuntime::run_placed_ops(int job, int iteration, SimThread& thread, Plac
     }
     if (!spec.graph_mode())
       cpu_->compute(thread, spec.framework_overhead_s + config_.devices[d].launch_latency_s);
-    engines_[d]->submit(duration[d]);
+    // An eager launch waits for a launch-queue slot; a graph-mode program's ops do not.
+    if (spec.graph_mode())
+      engines_[d]->submit(duration[d]);
+    else
+      engines_[d]->submit(duration[d], thread);
     placed.ran_on[i] = d;
     used.insert(d);
     metrics_.op_placed(job, d, devices);

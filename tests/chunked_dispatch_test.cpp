@@ -123,6 +123,16 @@ TEST(ChunkedDispatch, SameResultsWhenChunksAreSlicedAndPreempted) {
   EXPECT_GT(dispatch_preemptions(chunked), 10);
 }
 
+TEST(ChunkedDispatch, SameResultsUnderTheAccelAwareScheduler) {
+  // accel-aware reads the device's queue depth at its decisions (a starving device's feeder is
+  // placed on a tenant's core and preempts it): the depth it sees must follow the chunk's
+  // launches. Here the feeder is never preempted and the tenants are, hundreds of times.
+  Json config = busy_node("tensor-aware", "9.137 ms", {0, 1, 2, 3, -1, -2});
+  config["policies"]["scheduler"] = "accel-aware";
+  const Json chunked = expect_same_both_ways("accel", config);
+  EXPECT_GT(chunked["host"]["involuntary_preemptions"].get<int>(), 100);
+}
+
 TEST(ChunkedDispatch, SameResultsWithIdenticalTenantsWhoseVruntimesTie) {
   const Json chunked =
       expect_same_both_ways("ties", busy_node("tensor-aware", "9.137 ms", {0, 0, 0, 0, 0, 0}));

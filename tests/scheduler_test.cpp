@@ -74,16 +74,19 @@ TEST_F(TwoThreads, GranularityIsInTheWokenThreadsVirtualTime) {
 
 // A's 3 ms slice brings it to B's 9 ms: equal shares make equal vruntimes, a tie in real
 // arithmetic that doubles miss by an ulp either way (here A is 1e-15 s below). At slice end A
-// is queued behind B; the tie goes to B, the longest waiting, as Linux's u64 ns rb-tree would.
-TEST_F(TwoThreads, VruntimesEqualToTheNanosecondTieAndTheLongestWaitingRunsFirst) {
+// is queued behind B; within a nanosecond they tie and B, the longest waiting, runs first.
+TEST_F(TwoThreads, VruntimesWithinANanosecondTieAndTheLongestWaitingRunsFirst) {
   wake_a_then_b();
   cfs.account(node.threads[0], 0, 3e-3 - 1e-15, node);
   ASSERT_LT(cfs.vruntime_s(0), cfs.vruntime_s(1));
   node.cores[0].running = kNone;
   node.cores[0].queue = {1, 0};
   EXPECT_EQ(cfs.pick_next(0, node), 0u);        // B
-  cfs.account(node.threads[0], 0, 2e-9, node);  // A 2 ns later: B still first
+  cfs.account(node.threads[0], 0, 2e-9, node);  // A 2 ns later: B first wherever it waits
   node.cores[0].queue = {0, 1};
+  EXPECT_EQ(cfs.pick_next(0, node), 1u);
+  cfs.account(node.threads[1], 0, 4e-9, node);  // now B 2 ns later: A first, though queued last
+  node.cores[0].queue = {1, 0};
   EXPECT_EQ(cfs.pick_next(0, node), 1u);
 }
 

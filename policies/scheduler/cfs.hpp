@@ -5,7 +5,6 @@
 // can extend it; cfs.cpp implements and registers it.
 #pragma once
 
-#include <cmath>
 #include <vector>
 
 #include "policies/scheduler/scheduler_policy.hpp"
@@ -54,15 +53,16 @@ class CfsScheduler : public SchedulerPolicy {
   void place(const ThreadView& thread, CoreId core, const NodeState& node);
   // Index of the queued thread with the least vruntime on `core` (ties: the longest waiting).
   std::size_t leftmost(CoreId core, const NodeState& node) const;
-  // `a` runs before `b` by vruntime, compared at Linux's resolution (u64 nanoseconds). CFS gives
-  // equal virtual time per slice to every thread of a core (slices are weight-proportional), so
-  // CPU-bound threads tie exactly in real arithmetic; in doubles the tie would be broken by
-  // rounding noise, which depends on how the simulation happens to cut time into events (an op
-  // per burst or a chunk of ops). At nanoseconds, such ties are ties and go to the longest waiting.
+  // `a` runs before `b`: its vruntime is earlier by more than a nanosecond (Linux keeps them in
+  // u64 ns). CFS gives every thread of a core the same virtual time per slice (slices are
+  // weight-proportional), so CPU-bound threads tie exactly in real arithmetic; in doubles the tie
+  // would be broken by rounding noise, which depends on how the simulation happens to cut time
+  // into events (one op per burst or a chunk of ops). Within a nanosecond they tie, and ties go to
+  // the longest waiting (the earlier in the queue).
   bool runs_before(ThreadId a, ThreadId b) const {
-    return vruntime_ns(vruntime_s_[a]) < vruntime_ns(vruntime_s_[b]);
+    return vruntime_s_[a] < vruntime_s_[b] - kVruntimeTieS;
   }
-  static long long vruntime_ns(double s) { return std::llround(s * 1e9); }
+  static constexpr double kVruntimeTieS = 1e-9;
   static int load(const CoreView& core) {
     return static_cast<int>(core.queue.size()) + (core.running != kNone ? 1 : 0);
   }
