@@ -87,11 +87,9 @@ Json device_report(const Config& config, int d, const MetricsCollector& metrics,
   double lo = 100, hi = 0;
   const double w = busy.bucket_s();
   const double start = metrics.window_start_s(), end = start + window_s;
-  const auto first = static_cast<size_t>(std::ceil(start / w));
-  size_t windows = 0;
-  while ((first + windows + 1) * w <= end + 1e-12) ++windows;
-  series.get_ref<Json::array_t&>().reserve(windows);
-  for (size_t k = first; k < first + windows; ++k) {
+  if (w > 0 && window_s > 0)  // one allocation for the whole series (no doubling copies)
+    series.get_ref<Json::array_t&>().reserve(static_cast<size_t>(window_s / w) + 1);
+  for (size_t k = static_cast<size_t>(std::ceil(start / w)); (k + 1) * w <= end + 1e-12; ++k) {
     const double pct = 100.0 * (k < busy.buckets().size() ? busy.buckets()[k] : 0.0) / w;
     series.push_back(pct);
     lo = std::min(lo, pct);

@@ -22,11 +22,7 @@ const std::string kSource = AISIM_SOURCE_DIR;
 const std::string kAisim = AISIM_BINARY;
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("aisim_chunked_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::fresh_dir("chunked_" + name);
 }
 
 Json run(const std::string& config, const std::string& args, const fs::path& out) {

@@ -30,4 +30,12 @@ ProcessResult run_process(const std::string& command) {
   return r;
 }
 
+std::filesystem::path fresh_dir(const std::string& name) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("aisim_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
 }  // namespace aisim::test

@@ -1,6 +1,7 @@
 // Runs a command in a child process and captures its exit code, stdout and stderr.
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace aisim::test {
@@ -12,5 +13,8 @@ struct ProcessResult {
 };
 
 ProcessResult run_process(const std::string& command);
+
+// An empty directory aisim_<name>_<pid> in the temporary directory (emptied if it was there).
+std::filesystem::path fresh_dir(const std::string& name);
 
 }  // namespace aisim::test

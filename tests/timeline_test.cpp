@@ -25,11 +25,7 @@ const std::string kAisim = AISIM_BINARY;
 constexpr int kIterations = 30;
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("aisim_timeline_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return test::fresh_dir("timeline_" + name);
 }
 
 // The minimal node made busy: more iterations, data-loader workers and cpu-bound tenants on its
